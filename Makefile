@@ -1,0 +1,64 @@
+# ffibench: one entry point. Every target installs what it needs first, so `make test` and
+# `make bench` work on a fresh machine: Debian packages, the virtualenv, the Rust build.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.ffibench-installed
+RUST_SOURCES := Cargo.toml Cargo.lock $(shell find crates -name '*.rs' -o -name '*.toml' -o -name '*.h')
+# Extra arguments for `ffibench run`, e.g. `make bench RUN_ARGS="--scenario basic"`.
+RUN_ARGS ?=
+
+.PHONY: all install system-deps test test-rust test-python bench bench-quick bench-native lint format clean
+
+all: test
+
+system-deps:
+	@command -v cargo >/dev/null || { echo "error: cargo is required (Rust 1.86 or newer)" >&2; exit 1; }
+	@command -v gcc >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc; }
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Editable install: maturin builds the PyO3 module and the build backend the C-ABI library.
+$(STAMP): $(BIN)/python pyproject.toml build_backend/ffibench_build.py $(RUST_SOURCES)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+install: system-deps $(STAMP)
+
+test: test-rust test-python
+
+test-rust: install
+	cargo test --workspace --exclude ffibench-python
+
+test-python: install
+	$(BIN)/python -m pytest
+
+# The full reference run, with the Rust-native (criterion) times beside the boundaries'.
+bench: bench-native
+	$(BIN)/ffibench run --criterion target/criterion $(RUN_ARGS)
+
+# A quick look: fewer samples and sizes, no criterion.
+bench-quick: install
+	$(BIN)/ffibench run --quick $(RUN_ARGS)
+
+bench-native: install
+	cargo bench -p ffibench-core
+
+lint: install
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(BIN)/ruff check python tests tools build_backend
+	$(BIN)/ruff format --check python tests tools build_backend
+	$(BIN)/mypy
+	$(BIN)/python -m mypy.stubtest ffibench._native --allowlist .stubtest-allowlist
+
+format: install
+	cargo fmt --all
+	$(BIN)/ruff format python tests tools build_backend
+	$(BIN)/ruff check --fix python tests tools build_backend
+
+clean:
+	rm -rf $(VENV) target python/ffibench/_lib python/ffibench/*.so results

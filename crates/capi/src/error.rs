@@ -1,0 +1,79 @@
+//! Status codes and the thread-local error message: the C ABI's one error channel.
+
+use std::cell::RefCell;
+use std::ffi::{CString, c_char};
+
+use ffibench_core::CoreError;
+
+/// The outcome of a call. Anything but `Ok` comes with a message from
+/// [`ffibench_last_error_message`]. The Python wrappers map each to one exception class.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Success: the out-parameters hold the result.
+    Ok = 0,
+    /// An argument has a value the operation does not accept (Python: `ValueError`).
+    InvalidValue = 1,
+    /// A value or result does not fit a signed 64-bit integer (Python: `OverflowError`).
+    Overflow = 2,
+    /// An allocation failed (Python: `MemoryError`).
+    OutOfMemory = 3,
+    /// A string argument is not valid UTF-8 (Python: `UnicodeDecodeError`, a `ValueError`).
+    InvalidUtf8 = 4,
+    /// A required pointer was NULL (Python: `ValueError`).
+    NullPointer = 5,
+    /// A bug: Rust panicked, and the panic was caught here (Python: `RuntimeError`).
+    Panic = 6,
+}
+
+/// Why a call failed, before it is flattened to a status and a message.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Core(CoreError),
+    InvalidUtf8(std::str::Utf8Error),
+    NullPointer(&'static str),
+    Panic(String),
+}
+
+impl From<CoreError> for Failure {
+    fn from(error: CoreError) -> Self {
+        Self::Core(error)
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+/// Stores the failure's message for this thread and returns its status.
+pub(crate) fn record(failure: Failure) -> Status {
+    let (status, message) = match failure {
+        Failure::Core(error) => {
+            let status = match error {
+                CoreError::InvalidValue(_) => Status::InvalidValue,
+                CoreError::Overflow(_) => Status::Overflow,
+                CoreError::OutOfMemory { .. } => Status::OutOfMemory,
+            };
+            (status, error.to_string())
+        }
+        Failure::InvalidUtf8(error) => (Status::InvalidUtf8, format!("invalid UTF-8: {error}")),
+        Failure::NullPointer(name) => (Status::NullPointer, format!("{name} is a NULL pointer")),
+        Failure::Panic(message) => (
+            Status::Panic,
+            format!("internal error (Rust panic): {message}"),
+        ),
+    };
+    // A message with an interior NUL would be cut short by C readers; replace it instead.
+    let message = CString::new(message.replace('\0', "\u{FFFD}")).unwrap_or_default();
+    LAST_ERROR.with(|slot| *slot.borrow_mut() = message);
+    status
+}
+
+/// The message of the last failed call on this thread: a NUL-terminated UTF-8 string, valid
+/// until the next failing call on the same thread. Empty when nothing has failed yet.
+#[unsafe(no_mangle)]
+pub extern "C" fn ffibench_last_error_message() -> *const c_char {
+    // The CString lives in a thread-local that is only replaced by the next `record` on this
+    // thread, so the pointer stays valid for as long as the contract above promises.
+    LAST_ERROR.with(|slot| slot.borrow().as_ptr())
+}

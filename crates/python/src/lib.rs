@@ -1,0 +1,32 @@
+//! ffibench-python: the PyO3 extension module `ffibench._native` over `ffibench-core`.
+//!
+//! Conversion and GIL handling only: each function extracts its arguments, calls the core,
+//! and maps a [`ffibench_core::CoreError`] to a Python exception in one place ([`error`]).
+//! The module is private; `ffibench.backend("pyo3")` is its public face.
+
+mod basic;
+mod error;
+
+use pyo3::prelude::*;
+
+/// ffibench's Rust workloads, called through PyO3. Private: use ``ffibench.backend("pyo3")``.
+#[pymodule(name = "_native")]
+mod native {
+    #[pymodule_export]
+    use super::basic::basic;
+
+    use pyo3::prelude::*;
+    use pyo3::types::PyDict;
+
+    /// How this module was built: ``{"rustc": ..., "pyo3": ..., "profile": ..., "version": ...}``.
+    #[pyfunction]
+    fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+        let info = PyDict::new(py);
+        info.set_item("rustc", env!("FFIBENCH_RUSTC_VERSION"))?;
+        info.set_item("pyo3", env!("FFIBENCH_PYO3_VERSION"))?;
+        info.set_item("profile", env!("FFIBENCH_PROFILE"))?;
+        info.set_item("version", env!("CARGO_PKG_VERSION"))?;
+        info.set_item("unicode", ffibench_core::basic::UNICODE_VERSION)?;
+        Ok(info)
+    }
+}

@@ -1,0 +1,1 @@
+"""The cffi backend: one module per scenario, with the functions of ffibench.pure."""

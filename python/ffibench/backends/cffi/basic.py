@@ -1,0 +1,91 @@
+"""Scenario 1 through the C ABI with cffi (ABI mode): the header's declarations, checked calls.
+
+cffi checks integer ranges (``OverflowError``) and float arguments itself, but it takes any
+object with ``__int__`` as an integer (``Decimal("1.5")`` would become 1) and 0 and 1 as
+booleans, so integer arguments go through ``operator.index`` and booleans through the spec's
+check first. Strings go in as UTF-8 bytes plus a length; a returned string is copied into a
+Python ``str`` and freed at once.
+"""
+
+from __future__ import annotations
+
+from operator import index
+
+from ffibench.backends.cffi._library import call, lib, text
+from ffibench.capi import utf8
+from ffibench.pure.basic import as_bool
+
+
+def identity(x: int) -> int:
+    """Return ``x`` unchanged (see :func:`ffibench.pure.basic.identity`)."""
+    return lib.ffibench_basic_identity(index(x))
+
+
+def add(a: int, b: int) -> int:
+    """Return ``a + b`` (see :func:`ffibench.pure.basic.add`)."""
+    return call(lib.ffibench_basic_add, "int64_t *", index(a), index(b))
+
+
+def fib(n: int) -> int:
+    """Return the ``n``-th Fibonacci number (see :func:`ffibench.pure.basic.fib`)."""
+    return call(lib.ffibench_basic_fib, "int64_t *", index(n))
+
+
+def count_primes(limit: int) -> int:
+    """Count the primes below ``limit`` (see :func:`ffibench.pure.basic.count_primes`)."""
+    return call(lib.ffibench_basic_count_primes, "int64_t *", index(limit))
+
+
+def compound_interest(principal: float, rate: float, years: float, periods: int) -> float:
+    """Return the compounded amount (see :func:`ffibench.pure.basic.compound_interest`)."""
+    function = lib.ffibench_basic_compound_interest
+    return call(function, "double *", principal, rate, years, index(periods))
+
+
+def projectile_range(speed: float, angle_deg: float) -> float:
+    """Return the range of a projectile (see :func:`ffibench.pure.basic.projectile_range`)."""
+    return call(lib.ffibench_basic_projectile_range, "double *", speed, angle_deg)
+
+
+def reverse(s: str) -> str:
+    """Return ``s`` reversed by code point (see :func:`ffibench.pure.basic.reverse`)."""
+    return text(lib.ffibench_basic_reverse, s)
+
+
+def to_upper(s: str) -> str:
+    """Return ``s`` in upper case (see :func:`ffibench.pure.basic.to_upper`)."""
+    return text(lib.ffibench_basic_to_upper, s)
+
+
+def count_vowels(s: str) -> int:
+    """Count the ASCII vowels of ``s`` (see :func:`ffibench.pure.basic.count_vowels`)."""
+    data = utf8(s)
+    return call(lib.ffibench_basic_count_vowels, "int64_t *", data, len(data))
+
+
+def is_palindrome(s: str) -> bool:
+    """Whether ``s`` is a palindrome (see :func:`ffibench.pure.basic.is_palindrome`)."""
+    data = utf8(s)
+    return call(lib.ffibench_basic_is_palindrome, "bool *", data, len(data))
+
+
+def word_count(s: str) -> int:
+    """Count the words of ``s`` (see :func:`ffibench.pure.basic.word_count`)."""
+    data = utf8(s)
+    return call(lib.ffibench_basic_word_count, "int64_t *", data, len(data))
+
+
+def is_prime(n: int) -> bool:
+    """Whether ``n`` is prime (see :func:`ffibench.pure.basic.is_prime`)."""
+    return call(lib.ffibench_basic_is_prime, "bool *", index(n))
+
+
+def is_leap_year(year: int) -> bool:
+    """Whether ``year`` is a leap year (see :func:`ffibench.pure.basic.is_leap_year`)."""
+    return call(lib.ffibench_basic_is_leap_year, "bool *", index(year))
+
+
+def majority(a: bool, b: bool, c: bool) -> bool:
+    """Whether at least two arguments are true (see :func:`ffibench.pure.basic.majority`)."""
+    function = lib.ffibench_basic_majority
+    return call(function, "bool *", as_bool(a, "a"), as_bool(b, "b"), as_bool(c, "c"))

@@ -1,0 +1,1 @@
+"""The python backend: one module per scenario, with the functions of ffibench.pure."""
