@@ -53,7 +53,7 @@ lint: install
 	$(BIN)/ruff check python tests tools build_backend
 	$(BIN)/ruff format --check python tests tools build_backend
 	$(BIN)/mypy
-	$(BIN)/python -m mypy.stubtest ffibench._native --allowlist .stubtest-allowlist
+	$(BIN)/python -m mypy.stubtest ffibench._native
 
 format: install
 	cargo fmt --all

@@ -92,12 +92,10 @@ pub unsafe extern "C" fn ffibench_basic_reverse(
     len: usize,
     out: *mut FfiString,
 ) -> Status {
-    // SAFETY: forwarded from this function's contract.
     guard(|| {
-        store(
-            out,
-            FfiString::from(basic::reverse(unsafe { text(s, len) }?)),
-        )
+        // SAFETY: `s` and `len` are as this function's contract requires.
+        let s = unsafe { text(s, len) }?;
+        store(out, FfiString::from(basic::reverse(s)))
     })
 }
 
@@ -112,12 +110,10 @@ pub unsafe extern "C" fn ffibench_basic_to_upper(
     len: usize,
     out: *mut FfiString,
 ) -> Status {
-    // SAFETY: forwarded from this function's contract.
     guard(|| {
-        store(
-            out,
-            FfiString::from(basic::to_upper(unsafe { text(s, len) }?)),
-        )
+        // SAFETY: `s` and `len` are as this function's contract requires.
+        let s = unsafe { text(s, len) }?;
+        store(out, FfiString::from(basic::to_upper(s)))
     })
 }
 
@@ -132,8 +128,11 @@ pub unsafe extern "C" fn ffibench_basic_count_vowels(
     len: usize,
     out: *mut i64,
 ) -> Status {
-    // SAFETY: forwarded from this function's contract.
-    guard(|| store(out, count(basic::count_vowels(unsafe { text(s, len) }?))))
+    guard(|| {
+        // SAFETY: `s` and `len` are as this function's contract requires.
+        let s = unsafe { text(s, len) }?;
+        store(out, count(basic::count_vowels(s)))
+    })
 }
 
 /// Writes whether `s` is a palindrome of its case-folded letters and digits to `out`.
@@ -147,8 +146,11 @@ pub unsafe extern "C" fn ffibench_basic_is_palindrome(
     len: usize,
     out: *mut bool,
 ) -> Status {
-    // SAFETY: forwarded from this function's contract.
-    guard(|| store(out, basic::is_palindrome(unsafe { text(s, len) }?)))
+    guard(|| {
+        // SAFETY: `s` and `len` are as this function's contract requires.
+        let s = unsafe { text(s, len) }?;
+        store(out, basic::is_palindrome(s))
+    })
 }
 
 /// Writes the number of whitespace-separated words of `s` to `out`.
@@ -162,8 +164,11 @@ pub unsafe extern "C" fn ffibench_basic_word_count(
     len: usize,
     out: *mut i64,
 ) -> Status {
-    // SAFETY: forwarded from this function's contract.
-    guard(|| store(out, count(basic::word_count(unsafe { text(s, len) }?))))
+    guard(|| {
+        // SAFETY: `s` and `len` are as this function's contract requires.
+        let s = unsafe { text(s, len) }?;
+        store(out, count(basic::word_count(s)))
+    })
 }
 
 /// Writes whether `n` is prime to `out`.

@@ -50,9 +50,9 @@ pub unsafe extern "C" fn ffibench_string_free(string: FfiString) {
     if string.ptr.is_null() {
         return;
     }
+    let slice = ptr::slice_from_raw_parts_mut(string.ptr.cast::<u8>(), string.len);
     // SAFETY: the caller hands back a string made by `FfiString::from`, once: `ptr` and `len`
     // describe exactly the boxed slice that was leaked there.
-    let slice = ptr::slice_from_raw_parts_mut(string.ptr.cast::<u8>(), string.len);
     drop(unsafe { Box::from_raw(slice) });
 }
 
@@ -138,16 +138,12 @@ mod tests {
     #[test]
     fn null_and_invalid_utf8_are_refused() {
         // SAFETY: a NULL pointer with a non-zero length is exactly what `text` must refuse.
-        assert!(matches!(
-            unsafe { text(ptr::null(), 3) },
-            Err(Failure::NullPointer(_))
-        ));
+        let null = unsafe { text(ptr::null(), 3) };
+        assert!(matches!(null, Err(Failure::NullPointer(_))));
         let bad = [0xff_u8, 0xfe];
         // SAFETY: two readable bytes.
-        assert!(matches!(
-            unsafe { text(bad.as_ptr().cast(), 2) },
-            Err(Failure::InvalidUtf8(_))
-        ));
+        let invalid = unsafe { text(bad.as_ptr().cast(), 2) };
+        assert!(matches!(invalid, Err(Failure::InvalidUtf8(_))));
         assert!(matches!(
             store(ptr::null_mut::<i64>(), 1),
             Err(Failure::NullPointer(_))

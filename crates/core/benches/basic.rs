@@ -5,6 +5,8 @@
 //! backend's and the report can show what share of a call is the boundary. Every bench checks
 //! its answer before it times.
 
+#![expect(clippy::unwrap_used, reason = "a bench stops loudly on a wrong answer")]
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -17,6 +19,9 @@ const PHRASE: &str = include_str!("../../../python/ffibench/scenarios/data/phras
 const TEXT_SIZES: [usize; 3] = [10, 1_000, 100_000];
 /// Limits of `count_primes` and their known prime counts (the registry's `SIEVE_LIMITS`).
 const SIEVE_LIMITS: [(i64, i64); 3] = [(1_000, 168), (100_000, 9_592), (10_000_000, 664_579)];
+
+/// A text operation reduced to a number, so every case has one type.
+type TextBench = fn(&str) -> usize;
 
 fn text(size: usize) -> String {
     PHRASE.chars().cycle().take(size).collect()
@@ -35,7 +40,7 @@ fn scalars(c: &mut Criterion) {
     assert_eq!(basic::fib(90), Ok(2_880_067_194_370_816_120));
     group.bench_function("fib", |b| b.iter(|| basic::fib(black_box(90))));
     let amount = basic::compound_interest(1000.0, 0.05, 30.0, 12).unwrap();
-    assert!((amount - 4467.744_314_006_109).abs() < 1e-6, "{amount}");
+    assert!((amount - 4_467.744_314_006_109).abs() < 1e-6, "{amount}");
     group.bench_function("compound_interest", |b| {
         b.iter(|| {
             basic::compound_interest(
@@ -91,7 +96,7 @@ fn strings(c: &mut Criterion) {
         assert_eq!(basic::count_vowels(&input), vowels);
         assert_eq!(basic::word_count(&input), input.split_whitespace().count());
         assert!(!basic::is_palindrome(&input));
-        let cases: [(&str, fn(&str) -> usize); 5] = [
+        let cases: [(&str, TextBench); 5] = [
             ("reverse", |s| basic::reverse(s).len()),
             ("to_upper", |s| basic::to_upper(s).len()),
             ("count_vowels", basic::count_vowels),

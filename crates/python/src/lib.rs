@@ -7,6 +7,9 @@
 mod basic;
 mod error;
 
+/// The scenario submodules of `ffibench._native`, one per scenario.
+const SUBMODULES: &[&str] = &["basic"];
+
 use pyo3::prelude::*;
 
 /// ffibench's Rust workloads, called through PyO3. Private: use ``ffibench.backend("pyo3")``.
@@ -17,6 +20,22 @@ mod native {
 
     use pyo3::prelude::*;
     use pyo3::types::PyDict;
+
+    use super::SUBMODULES;
+
+    /// Makes each submodule importable by its full name (`import ffibench._native.basic`), as a
+    /// Python package's submodule would be, and names it so in reprs and pickles.
+    #[pymodule_init]
+    fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
+        let modules = module.py().import("sys")?.getattr("modules")?;
+        for name in SUBMODULES {
+            let submodule = module.getattr(name)?;
+            let full_name = format!("ffibench._native.{name}");
+            submodule.setattr("__name__", &full_name)?;
+            modules.set_item(full_name, submodule)?;
+        }
+        Ok(())
+    }
 
     /// How this module was built: ``{"rustc": ..., "pyo3": ..., "profile": ..., "version": ...}``.
     #[pyfunction]

@@ -1,0 +1,1 @@
+"""The pure-Python specification of every scenario: one module per scenario, the reference answers."""

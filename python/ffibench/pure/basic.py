@@ -69,7 +69,7 @@ __all__ = [
 def as_i64(value: object, name: str) -> int:
     """Return ``value`` as a plain int in the signed 64-bit range, or raise as the spec says."""
     try:
-        number = operator.index(value)
+        number = operator.index(value)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
     if not I64_MIN <= number <= I64_MAX:
@@ -85,7 +85,7 @@ def as_f64(value: object, name: str) -> float:
     if hasattr(kind, "__float__") and not isinstance(value, (str, bytes, bytearray)):
         return float(value)  # type: ignore[arg-type]
     if hasattr(kind, "__index__"):
-        return float(operator.index(value))  # OverflowError for an int beyond a double
+        return float(operator.index(value))  # type: ignore[arg-type]  # OverflowError past a double
     raise TypeError(f"{name} must be a real number, not {kind.__name__}")
 
 

@@ -1,0 +1,172 @@
+"""The ``ffibench`` command: ``list``, ``run``, ``report``.
+
+Bad arguments print one line, ``ffibench: error: ...``, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from ffibench import scenarios
+from ffibench._backends import BACKENDS, SCENARIOS
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"ffibench: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _usage_error(message: str) -> NoReturn:
+    sys.stderr.write(f"ffibench: error: {message}\n")
+    raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="ffibench",
+        description="How much faster Python gets in Rust, and through which boundary.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    commands.add_parser("list", help="scenarios, operations, backends and anchors")
+
+    run = commands.add_parser("run", help="check every backend against the spec, then time it")
+    run.add_argument("--quick", action="store_true", help="fewer sizes and samples (minutes)")
+    run.add_argument(
+        "--scenario",
+        action="append",
+        metavar="S",
+        help=f"only S (repeatable): {', '.join(SCENARIOS)}",
+    )
+    run.add_argument(
+        "--operation",
+        action="append",
+        metavar="OP",
+        help="only operation OP of the selected scenarios (repeatable)",
+    )
+    run.add_argument(
+        "--backend",
+        action="append",
+        metavar="B",
+        help="only B (repeatable): a backend or an anchor from `ffibench list`",
+    )
+    run.add_argument("-o", "--output", type=Path, metavar="FILE", help="results JSON to write")
+    run.add_argument(
+        "--criterion",
+        type=Path,
+        metavar="DIR",
+        help="add criterion's Rust-native times from DIR (target/criterion after cargo bench)",
+    )
+
+    report = commands.add_parser("report", help="show a results file")
+    report.add_argument("file", type=Path, metavar="FILE")
+    report.add_argument("--format", choices=("table", "markdown"), default="table")
+    return parser
+
+
+def _stdout_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    # Wide enough for the report's columns when stdout is a file or a pipe (rich assumes 80).
+    return Console(width=None if sys.stdout.isatty() else 150)
+
+
+def _list() -> int:
+    for scenario in scenarios.all_scenarios():
+        print(f"{scenario.name}: {scenario.title} — {scenario.question}")
+        print(f"  backends: {', '.join(BACKENDS)}")
+        for anchor in scenario.anchors:
+            print(f"  anchor {anchor.name}: {anchor.description} ({', '.join(anchor.functions)})")
+        for operation in scenario.operations:
+            sizes = [size for size in operation.sizes if size is not None]
+            unit = (
+                f" — sizes {', '.join(f'{s:,}' for s in sizes)} {operation.size_unit}"
+                if sizes
+                else ""
+            )
+            print(f"  {operation.name}: {operation.description}{unit}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from ffibench import report
+    from ffibench.harness.run import run
+
+    selected_names = args.scenario or list(SCENARIOS)
+    for name in selected_names:
+        if name not in SCENARIOS:
+            _usage_error(f"unknown scenario {name!r} (known: {', '.join(SCENARIOS)})")
+    selected = [scenarios.get(name) for name in dict.fromkeys(selected_names)]
+    backends = None
+    if args.backend:
+        known = {name for scenario in selected for name in scenarios.participant_names(scenario)}
+        for name in args.backend:
+            if name not in known:
+                _usage_error(f"unknown backend {name!r} (known: {', '.join(sorted(known))})")
+        backends = tuple(dict.fromkeys(args.backend))
+    operations = None
+    if args.operation:
+        known_operations = {op.name for scenario in selected for op in scenario.operations}
+        for name in args.operation:
+            if name not in known_operations:
+                _usage_error(
+                    f"unknown operation {name!r} (known: {', '.join(sorted(known_operations))})"
+                )
+        operations = tuple(dict.fromkeys(args.operation))
+    if args.criterion is not None and not args.criterion.is_dir():
+        _usage_error(f"--criterion {args.criterion}: no such directory")
+    output = args.output
+    if output is None:
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        output = Path("results") / f"{stamp}{'-quick' if args.quick else ''}.json"
+    console = Console(stderr=True)
+    try:
+        results = run(
+            selected, backends, args.quick, output, args.criterion, console, operations=operations
+        )
+    except KeyboardInterrupt:
+        console.print(f"interrupted: the results so far are in {output}")
+        return 130
+    report.table(results.document, _stdout_console())
+    console.print(f"results: {output}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ffibench import report
+    from ffibench.harness.results import load
+
+    try:
+        document = load(args.file)
+    except ValueError as error:
+        _usage_error(str(error))
+    if args.format == "markdown":
+        sys.stdout.write(report.markdown(document))
+    else:
+        report.table(document, _stdout_console())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``ffibench`` console script and ``python -m ffibench``."""
+    args = _parser().parse_args(argv)
+    if args.command == "list":
+        return _list()
+    if args.command == "run":
+        return _run(args)
+    return _report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

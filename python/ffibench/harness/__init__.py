@@ -1,0 +1,1 @@
+"""The harness: timing (pyperf), criterion import, results files, run orchestration."""

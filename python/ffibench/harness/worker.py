@@ -1,0 +1,75 @@
+"""The pyperf script that times one participant of one operation at one size.
+
+The harness runs it as ``python -m ffibench.harness.worker``; pyperf then spawns the worker
+processes with the same command, and each rebuilds the inputs from the registry (outside the
+timed region) before timing. The calls are unrolled ``--ffibench-unroll`` times per loop
+iteration (pyperf's ``inner_loops``), so the loop's own cost shrinks to a fraction of a
+nanosecond per call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pyperf
+
+from ffibench import scenarios
+
+_OPTIONS = ("scenario", "operation", "participant", "size", "unroll")
+
+
+def make_timer(arity: int, unroll: int) -> Callable[..., float]:
+    """A pyperf ``time_func(loops, function, *args)`` making ``unroll`` calls per loop iteration.
+
+    The call is spelled out with its arguments as names, not ``function(*args)``, so that the
+    timed code is exactly the call a user writes.
+    """
+    names = ", ".join(f"a{index}" for index in range(arity))
+    call = f"function({names})"
+    source = (
+        f"def timer(loops, function{', ' if names else ''}{names}):\n"
+        "    iterations = range(loops)\n"
+        "    start = perf_counter()\n"
+        "    for _ in iterations:\n"
+        f"        {'; '.join([call] * unroll)}\n"
+        "    return perf_counter() - start\n"
+    )
+    namespace: dict[str, Any] = {"perf_counter": time.perf_counter}
+    exec(source, namespace)
+    return namespace["timer"]
+
+
+def _forward(command: list[str], args: Any) -> None:
+    for option in _OPTIONS:
+        command.extend([f"--ffibench-{option}", str(getattr(args, f"ffibench_{option}"))])
+
+
+def main() -> None:
+    runner = pyperf.Runner(
+        program_args=("-m", "ffibench.harness.worker"),
+        add_cmdline_args=_forward,
+    )
+    for option in _OPTIONS:
+        runner.argparser.add_argument(f"--ffibench-{option}", required=True)
+    args = runner.parse_args()
+    scenario = scenarios.get(args.ffibench_scenario)
+    operation = scenario.operation(args.ffibench_operation)
+    size = None if args.ffibench_size == "None" else int(args.ffibench_size)
+    [participant] = scenarios.participants(scenario, operation, (args.ffibench_participant,))
+    if participant.function is None:
+        raise SystemExit(f"{participant.name} cannot run {operation.name}: {participant.reason}")
+    call_args = operation.make_args(size)
+    unroll = int(args.ffibench_unroll)
+    runner.bench_time_func(
+        scenarios.benchmark_id(scenario.name, operation.name, size, participant.name),
+        make_timer(len(call_args), unroll),
+        participant.function,
+        *call_args,
+        inner_loops=unroll,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""``ffibench report``: per operation, each backend's median, spread and speed-up over Python.
+
+A speed-up is the pure-Python median over the backend's median. When the two medians are
+within each other's spread (median ± standard deviation overlap) the report says "n.s." (not
+significant) beside the ratio rather than inventing a gain. Where criterion results (backend
+``rust``) are present, the ``boundary`` column shows the share of a backend's time that is not
+the Rust work itself: ``(backend - rust) / backend``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ffibench._backends import BACKENDS
+from ffibench.harness.criterion import BACKEND as RUST
+
+REFERENCE = "python"
+_BOUNDARY_BACKENDS = frozenset(BACKENDS) - {REFERENCE}
+
+
+def format_ns(ns: float) -> str:
+    """A duration in the unit that keeps three significant digits readable."""
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One backend's line in one operation's group."""
+
+    backend: str
+    status: str
+    median: str
+    spread: str
+    speedup: str
+    boundary: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """One operation at one size, its rows in report order."""
+
+    scenario: str
+    operation: str
+    size: int | None
+    rows: list[Row]
+
+
+def _order(backend: str) -> tuple[int, str]:
+    if backend == REFERENCE:
+        return (0, backend)
+    if backend.startswith(f"{REFERENCE}:"):
+        return (1, backend)
+    if backend in BACKENDS:
+        return (2 + BACKENDS.index(backend), backend)
+    if backend == RUST:
+        return (99, backend)
+    return (50, backend)
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return abs(a["median"] - b["median"]) <= a["stdev"] + b["stdev"]
+
+
+def speedup(result: dict[str, Any], reference: dict[str, Any] | None) -> str:
+    """``python median / this median``, marked n.s. when the spreads overlap."""
+    if reference is None or reference["status"] != "ok" or result["status"] != "ok":
+        return "—"
+    ours, theirs = result["metrics"]["time_ns"], reference["metrics"]["time_ns"]
+    if result is reference:
+        return "1.00x"
+    ratio = theirs["median"] / ours["median"]
+    text = f"{ratio:.3g}x" if ratio < 100 else f"{ratio:,.0f}x"
+    return f"{text} (n.s.)" if _overlap(ours, theirs) else text
+
+
+def boundary_share(result: dict[str, Any], native: dict[str, Any] | None) -> str:
+    """The share of the backend's time spent outside the Rust work itself."""
+    if native is None or result["status"] != "ok" or result["backend"] not in _BOUNDARY_BACKENDS:
+        return ""
+    ours, rust = result["metrics"]["time_ns"]["median"], native["metrics"]["time_ns"]["median"]
+    return f"{max(0.0, (ours - rust) / ours):.0%}"
+
+
+def groups(document: dict[str, Any]) -> list[Group]:
+    """The results of a document grouped by (scenario, operation, size), in run order."""
+    grouped: dict[tuple[str, str, int | None], list[dict[str, Any]]] = defaultdict(list)
+    for result in document["results"]:
+        grouped[(result["scenario"], result["operation"], result["size"])].append(result)
+    out = []
+    for (scenario, operation, size), results in grouped.items():
+        by_backend = {result["backend"]: result for result in results}
+        reference, native = by_backend.get(REFERENCE), by_backend.get(RUST)
+        rows = []
+        for result in sorted(results, key=lambda r: _order(r["backend"])):
+            stats = result["metrics"].get("time_ns")
+            rows.append(
+                Row(
+                    backend=result["backend"],
+                    status=result["status"],
+                    median=format_ns(stats["median"]) if stats else "—",
+                    spread=f"±{stats['stdev'] / stats['median']:.1%}" if stats else "",
+                    speedup=speedup(result, reference),
+                    boundary=boundary_share(result, native),
+                    message=result.get("message") or "",
+                )
+            )
+        out.append(Group(scenario, operation, size, rows))
+    return out
+
+
+def markdown(document: dict[str, Any]) -> str:
+    """The report as Markdown: one table per scenario."""
+    meta = document["meta"]
+    lines = [
+        f"Run of {meta.get('started')} on {meta.get('cpu')} ({meta.get('cores')} cores), "
+        f"Python {meta.get('python')}, {meta.get('rustc')}, commit {meta.get('git')}"
+        f"{', quick' if meta.get('quick') else ''}.",
+    ]
+    scenario = None
+    for group in groups(document):
+        if group.scenario != scenario:
+            scenario = group.scenario
+            lines += [
+                "",
+                f"### {scenario}",
+                "",
+                "| operation | size | backend | median | spread | vs python | boundary | note |",
+                "|---|---:|---|---:|---:|---:|---:|---|",
+            ]
+        size = "" if group.size is None else f"{group.size:,}"
+        for row in group.rows:
+            note = row.message if row.status == "ok" else f"**{row.status}**: {row.message}"
+            note = "" if row.backend == RUST else note.replace("|", "\\|")
+            lines.append(
+                f"| {group.operation} | {size} | {row.backend} | {row.median} | {row.spread} "
+                f"| {row.speedup} | {row.boundary} | {note} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, width: int = 70) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(document: dict[str, Any], console: Any) -> None:
+    """The report as terminal tables (rich), one per scenario."""
+    from rich.table import Table
+
+    meta = document["meta"]
+    console.print(
+        f"[bold]ffibench[/bold] {meta.get('started')} · {meta.get('cpu')} · "
+        f"{meta.get('cores')} cores · Python {meta.get('python')} · {meta.get('rustc')}"
+        f"{' · quick' if meta.get('quick') else ''}"
+    )
+    current: Table | None = None
+    scenario = None
+    for group in groups(document):
+        if group.scenario != scenario:
+            if current is not None:
+                console.print(current)
+            scenario = group.scenario
+            current = Table(title=f"scenario {scenario}", title_justify="left")
+            for name, justify in (
+                ("operation", "left"),
+                ("size", "right"),
+                ("backend", "left"),
+                ("median", "right"),
+                ("spread", "right"),
+                ("vs python", "right"),
+                ("boundary", "right"),
+                ("note", "left"),
+            ):
+                current.add_column(name, justify=justify)  # type: ignore[arg-type]
+        assert current is not None
+        size = "" if group.size is None else f"{group.size:,}"
+        for index, row in enumerate(group.rows):
+            note = "" if row.status == "ok" else f"[red]{row.status}[/red] {_clip(row.message)}"
+            current.add_row(
+                group.operation if index == 0 else "",
+                size if index == 0 else "",
+                row.backend,
+                row.median,
+                row.spread,
+                row.speedup,
+                row.boundary,
+                note,
+                end_section=index == len(group.rows) - 1,
+            )
+    if current is not None:
+        console.print(current)

@@ -1,0 +1,172 @@
+"""The registry: every scenario, its operations, their inputs, checks and participants.
+
+One registry drives both the test suite and the harness. An :class:`Operation` names the
+function that every backend module has, builds its inputs from the size alone (deterministic,
+outside any timed region) and says how a result is compared with the reference. A
+:class:`Scenario` adds the anchors: what a Python programmer would use instead, timed beside
+the backends.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ffibench._backends import BACKENDS, SCENARIOS, backend
+
+__all__ = [
+    "Anchor",
+    "Operation",
+    "Participant",
+    "Scenario",
+    "all_scenarios",
+    "benchmark_id",
+    "exact",
+    "get",
+    "participants",
+]
+
+
+def exact(result: object, expected: object) -> bool:
+    """Equal values of the same type (``True`` is not accepted for ``1``)."""
+    return type(result) is type(expected) and result == expected
+
+
+def close(rtol: float) -> Callable[[object, object], bool]:
+    """Floats equal to a relative tolerance; NaN equals NaN, infinities must match in sign."""
+
+    def compare(result: object, expected: object) -> bool:
+        if not isinstance(result, float) or not isinstance(expected, float):
+            return False
+        if math.isnan(expected) or math.isnan(result):
+            return math.isnan(expected) and math.isnan(result)
+        if math.isinf(expected) or math.isinf(result):
+            return result == expected
+        return abs(result - expected) <= rtol * max(abs(result), abs(expected))
+
+    compare.__doc__ = f"floats within a relative {rtol:g}"
+    return compare
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One timed operation of a scenario: the same function name in every backend.
+
+    ``sizes`` are the sizes of a full run and ``quick_sizes`` those of ``--quick``; an operation
+    without a natural size has ``(None,)``. ``make_args(size)`` builds the arguments.
+    """
+
+    name: str
+    description: str
+    make_args: Callable[[int | None], tuple[Any, ...]]
+    sizes: tuple[int | None, ...] = (None,)
+    quick_sizes: tuple[int | None, ...] | None = None
+    size_unit: str | None = None
+    compare: Callable[[object, object], bool] = exact
+
+    def sizes_for(self, quick: bool) -> tuple[int | None, ...]:
+        """The sizes a run times: ``quick_sizes`` with ``--quick`` (when given), else ``sizes``."""
+        return self.quick_sizes if quick and self.quick_sizes is not None else self.sizes
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A library or idiom a Python user would reach for instead, for some operations."""
+
+    name: str
+    description: str
+    functions: dict[str, Callable[..., Any]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario: its operations in report order and its anchors."""
+
+    name: str
+    title: str
+    question: str
+    operations: tuple[Operation, ...]
+    anchors: tuple[Anchor, ...] = field(default=())
+
+    def operation(self, name: str) -> Operation:
+        """The operation called ``name``; ``KeyError`` if there is none."""
+        for operation in self.operations:
+            if operation.name == name:
+                return operation
+        raise KeyError(f"scenario {self.name!r} has no operation {name!r}")
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One implementation of one operation: a backend's function, or an anchor's.
+
+    ``function`` is ``None`` when the participant cannot do the operation; ``reason`` says why,
+    and ``broken`` tells a failure (the backend would not import) from a real "not applicable".
+    """
+
+    name: str
+    function: Callable[..., Any] | None
+    reason: str | None = None
+    is_anchor: bool = False
+    broken: bool = False
+
+
+def get(name: str) -> Scenario:
+    """The scenario called ``name``; ``KeyError`` lists the known ones."""
+    if name not in SCENARIOS:
+        raise KeyError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
+    module = importlib.import_module(f"ffibench.scenarios.{name}")
+    return module.SCENARIO
+
+
+def all_scenarios() -> Iterator[Scenario]:
+    """Every scenario, in DESIGN.md's order."""
+    for name in SCENARIOS:
+        yield get(name)
+
+
+def backend_function(backend_name: str, scenario: Scenario, operation: Operation) -> Participant:
+    """The backend's function for ``operation``, or why it has none ("not applicable")."""
+    try:
+        module = getattr(backend(backend_name), scenario.name)
+    except ImportError as error:
+        return Participant(backend_name, None, f"cannot import: {error}", broken=True)
+    reasons: dict[str, str] = getattr(module, "NOT_APPLICABLE", {})
+    if operation.name in reasons:
+        return Participant(backend_name, None, reasons[operation.name])
+    function = getattr(module, operation.name, None)
+    if function is None:
+        return Participant(backend_name, None, f"{backend_name} has no {operation.name}")
+    return Participant(backend_name, function)
+
+
+def participants(
+    scenario: Scenario, operation: Operation, names: tuple[str, ...] | None = None
+) -> list[Participant]:
+    """The backends (in :data:`BACKENDS` order), then the anchors, that take part in ``operation``.
+
+    ``names`` keeps only those participants; anchors without the operation are left out.
+    """
+    found = [backend_function(name, scenario, operation) for name in BACKENDS]
+    found += [
+        Participant(anchor.name, anchor.functions[operation.name], is_anchor=True)
+        for anchor in scenario.anchors
+        if operation.name in anchor.functions
+    ]
+    return [p for p in found if names is None or p.name in names]
+
+
+def participant_names(scenario: Scenario) -> list[str]:
+    """Every backend and anchor name of ``scenario``."""
+    return [*BACKENDS, *(anchor.name for anchor in scenario.anchors)]
+
+
+def benchmark_id(
+    scenario: str, operation: str, size: int | None, participant: str | None = None
+) -> str:
+    """``scenario/operation[/size]`` (criterion's ids too), with ``@participant`` when given."""
+    base = f"{scenario}/{operation}" if size is None else f"{scenario}/{operation}/{size}"
+    return base if participant is None else f"{base}@{participant}"

@@ -1,0 +1,60 @@
+/* A C program against ffibench.h: the header and the library cannot drift apart unnoticed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ffibench.h"
+
+static int failures = 0;
+
+#define CHECK(condition)                                                    \
+    do {                                                                    \
+        if (!(condition)) {                                                 \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
+                    #condition);                                            \
+            failures++;                                                     \
+        }                                                                   \
+    } while (0)
+
+int main(void) {
+    int64_t number = 0;
+    double real = 0.0;
+    bool flag = false;
+    ffibench_string text = {0};
+
+    CHECK(strlen(ffibench_version()) > 0);
+    CHECK(ffibench_basic_identity(INT64_MIN) == INT64_MIN);
+
+    CHECK(ffibench_basic_add(2, 3, &number) == FFIBENCH_STATUS_OK && number == 5);
+    CHECK(ffibench_basic_add(INT64_MAX, 1, &number) == FFIBENCH_STATUS_OVERFLOW);
+    CHECK(strstr(ffibench_last_error_message(), "add") != NULL);
+    CHECK(ffibench_basic_add(1, 1, NULL) == FFIBENCH_STATUS_NULL_POINTER);
+
+    CHECK(ffibench_basic_fib(-1, &number) == FFIBENCH_STATUS_INVALID_VALUE);
+    CHECK(ffibench_basic_count_primes(1000000, &number) == FFIBENCH_STATUS_OK && number == 78498);
+    CHECK(ffibench_basic_compound_interest(1000.0, 0.05, 10.0, 12, &real) == FFIBENCH_STATUS_OK);
+    CHECK(real > 1647.0 && real < 1647.1);
+
+    /* NUL is an ordinary character: pointer + length, not a C string. */
+    const char input[] = "ab\0c\xf0\x9d\x94\x98"; /* "ab\0c" then U+1D518 */
+    CHECK(ffibench_basic_reverse(input, sizeof input - 1, &text) == FFIBENCH_STATUS_OK);
+    CHECK(text.len == 8 && memcmp(text.ptr, "\xf0\x9d\x94\x98" "c\0ba", 8) == 0);
+    ffibench_string_free(text);
+
+    CHECK(ffibench_basic_to_upper("stra\xc3\x9f" "e", 7, &text) == FFIBENCH_STATUS_OK);
+    CHECK(text.len == 7 && memcmp(text.ptr, "STRASSE", 7) == 0);
+    ffibench_string_free(text);
+
+    CHECK(ffibench_basic_reverse("\xff", 1, &text) == FFIBENCH_STATUS_INVALID_UTF8);
+    CHECK(ffibench_basic_reverse(NULL, 0, &text) == FFIBENCH_STATUS_OK && text.len == 0);
+    ffibench_string_free(text);
+
+    CHECK(ffibench_basic_is_palindrome("Anna", 4, &flag) == FFIBENCH_STATUS_OK && flag);
+    CHECK(ffibench_basic_word_count(" a b ", 5, &number) == FFIBENCH_STATUS_OK && number == 2);
+    CHECK(ffibench_basic_is_prime(97, &flag) == FFIBENCH_STATUS_OK && flag);
+    CHECK(ffibench_basic_majority(true, false, true, &flag) == FFIBENCH_STATUS_OK && flag);
+
+    if (failures == 0) {
+        printf("smoke: ok\n");
+    }
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,30 @@
+"""Shared fixtures: one test, every backend; hypothesis profiles for CI and for thorough runs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import ffibench
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(params=ffibench.BACKENDS, scope="session")
+def backend(request: pytest.FixtureRequest) -> ffibench.Backend:
+    """Each backend in turn: python (the spec itself), pyo3, ctypes, cffi."""
+    return ffibench.backend(request.param)
+
+
+@pytest.fixture(params=[name for name in ffibench.BACKENDS if name != "python"], scope="session")
+def rust_backend(request: pytest.FixtureRequest) -> ffibench.Backend:
+    """Each backend that runs the Rust core: pyo3, ctypes, cffi."""
+    return ffibench.backend(request.param)
