@@ -90,17 +90,16 @@ pub fn count_primes(limit: i64) -> CoreResult<i64> {
     let odd_count = limit / 2;
     let base_primes = odd_primes_up_to(limit.isqrt())?;
     let mut next: Vec<usize> = base_primes.iter().map(|&p| (p * p) / 2).collect();
+    let segment_len = SIEVE_SEGMENT.min(odd_count);
     let mut segment: Vec<u8> = Vec::new();
     segment
-        .try_reserve_exact(SIEVE_SEGMENT)
-        .map_err(|_| CoreError::OutOfMemory {
-            bytes: SIEVE_SEGMENT,
-        })?;
-    segment.resize(SIEVE_SEGMENT, 1);
+        .try_reserve_exact(segment_len)
+        .map_err(|_| CoreError::OutOfMemory { bytes: segment_len })?;
+    segment.resize(segment_len, 1);
     let mut count = 1; // the even prime, 2
     let mut low = 0;
     while low < odd_count {
-        let flags = &mut segment[..SIEVE_SEGMENT.min(odd_count - low)];
+        let flags = &mut segment[..segment_len.min(odd_count - low)];
         flags.fill(1);
         for (&p, next) in base_primes.iter().zip(next.iter_mut()) {
             let mut index = *next - low;
