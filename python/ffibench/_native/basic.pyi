@@ -2,20 +2,20 @@
 from typing import SupportsFloat, SupportsIndex
 
 __all__ = [
-    "identity",
     "add",
-    "fib",
-    "count_primes",
     "compound_interest",
+    "count_primes",
+    "count_vowels",
+    "fib",
+    "identity",
+    "is_leap_year",
+    "is_palindrome",
+    "is_prime",
+    "majority",
     "projectile_range",
     "reverse",
     "to_upper",
-    "count_vowels",
-    "is_palindrome",
     "word_count",
-    "is_prime",
-    "is_leap_year",
-    "majority",
 ]
 
 def identity(x: SupportsIndex) -> int: ...

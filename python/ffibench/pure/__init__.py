@@ -1,1 +1,1 @@
-"""The pure-Python specification of every scenario: one module per scenario, the reference answers."""
+"""The pure-Python spec of every scenario, one module each: the reference answers."""
