@@ -82,7 +82,7 @@ def as_f64(value: object, name: str) -> float:
     if type(value) is float:
         return value  # type: ignore[return-value]
     kind = type(value)
-    if hasattr(kind, "__float__") and not isinstance(value, (str, bytes, bytearray)):
+    if hasattr(kind, "__float__"):  # str and bytes have none: float("1") parses, we don't
         return float(value)  # type: ignore[arg-type]
     if hasattr(kind, "__index__"):
         return float(operator.index(value))  # type: ignore[arg-type]  # OverflowError past a double
