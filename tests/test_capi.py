@@ -58,8 +58,10 @@ _LEAK_PROBE = textwrap.dedent(
     import sys
     import ffibench
 
-    basic = ffibench.backend(sys.argv[1]).basic
+    backend = ffibench.backend(sys.argv[1])
+    basic, arrays = backend.basic, backend.arrays
     text = "Straße 𝔘𝔫𝔦 " * 8
+    values = [float(i % 17) for i in range(100)]
 
     def rss_kib():
         with open("/proc/self/statm") as statm:
@@ -74,6 +76,8 @@ _LEAK_PROBE = textwrap.dedent(
                 basic.fib(-1)
             except ValueError:
                 pass
+            arrays.filter_greater(values, 8.0)
+            arrays.normalize(values)
 
     calls(100_000)
     before = rss_kib()
@@ -94,5 +98,6 @@ def test_a_million_calls_leave_rss_flat(backend_name: str) -> None:
         check=True,
     )
     growth_kib = int(done.stdout)
-    # 2 x 10^6 leaked strings of ~150 bytes would be ~300 MiB; allow allocator noise only.
+    # 2 x 10^6 leaked strings of ~150 bytes would be ~300 MiB, 10^5 leaked arrays of 50
+    # doubles ~40 MiB; allow allocator noise only.
     assert growth_kib < 4096, f"RSS grew by {growth_kib} KiB over 2 x 10^6 string calls"

@@ -122,3 +122,26 @@ def test_criterion_results_are_read(tmp_path: Path) -> None:
     assert (result["backend"], result["size"], result["status"]) == ("rust", 1000, "ok")
     assert math.isclose(result["metrics"]["time_ns"]["min"], 450.0)
     assert criterion.load(tmp_path, {"arrays"}) == []
+
+
+def test_crossover_is_the_size_from_which_a_backend_stays_faster() -> None:
+    def ok(operation: str, backend: str, size: int, median: float) -> dict:
+        stats = time_stats([median, median, median])
+        return {"scenario": "arrays", "operation": operation, "backend": backend, "size": size,
+                "status": "ok", "message": None, "metrics": {"time_ns": stats}}  # fmt: skip
+
+    python = {10: 100.0, 100: 200.0, 1000: 2000.0, 10000: 20000.0}
+    pyo3 = {10: 50.0, 100: 300.0, 1000: 900.0, 10000: 5000.0}
+    ctypes = {10: 900.0, 100: 900.0, 1000: 2500.0, 10000: 25000.0}
+    results = [ok("sum:list", "python", n, t) for n, t in python.items()]
+    results += [ok("sum:list", "pyo3", n, t) for n, t in pyo3.items()]
+    results += [ok("sum:list", "ctypes", n, t) for n, t in ctypes.items()]
+    results += [ok("sum", "rust", 1000, 10.0)]
+    document = {"meta": {}, "results": results}
+    assert report.crossovers(document, "arrays") == {
+        "sum:list": {"pyo3": "1,000", "ctypes": "never"}
+    }
+    group = next(g for g in report.groups(document) if g.size == 1000)
+    rows = {row.backend: row for row in group.rows}
+    assert rows["rust"].median == "10 ns" and rows["pyo3"].boundary == "99%"
+    assert not any(g.operation == "sum" for g in report.groups(document)), "rust joins sum:list"

@@ -8,9 +8,11 @@ except the call itself.
 
 from __future__ import annotations
 
+import array
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 _LIB_DIR = Path(__file__).resolve().parent / "_lib"
 _LIBRARY_NAMES = {"linux": "libffibench_capi.so", "darwin": "libffibench_capi.dylib"}
@@ -82,3 +84,42 @@ def utf8(s: object) -> bytes:
     if not isinstance(s, str):
         raise TypeError(f"s must be str, not {type(s).__name__}")
     return s.encode("utf-8")
+
+
+def float64_input(xs: object) -> tuple[Any, int, int, bool]:
+    """``xs`` as contiguous doubles for a C call: ``(owner, address, length, is_buffer)``.
+
+    A list or tuple becomes an ``array.array("d")`` (one C loop, the spec's ``TypeError`` for a
+    non-number); a float64 buffer is passed in place when contiguous and copied once by NumPy
+    when strided. ``owner`` must stay alive until the call returns.
+    """
+    if isinstance(xs, list | tuple):
+        values = array.array("d", xs)
+        address, length = values.buffer_info()
+        return values, address, length, False
+    import numpy
+
+    from ffibench.pure.arrays import check_float64_buffer
+
+    try:
+        view = memoryview(xs)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"xs must be a list of floats or a float64 buffer, not {type(xs).__name__}"
+        ) from None
+    with view:
+        check_float64_buffer(view)
+    contiguous = numpy.ascontiguousarray(xs, dtype=numpy.float64)
+    return contiguous, contiguous.ctypes.data, len(contiguous), True
+
+
+def float64_output(length: int, as_array: bool) -> tuple[Any, int]:
+    """A zeroed block of ``length`` doubles for C to fill: ``(owner, address)``; a NumPy array
+    when ``as_array``, else an ``array.array("d")`` (turn it into a list with ``.tolist()``)."""
+    if as_array:
+        import numpy
+
+        block = numpy.zeros(length, dtype=numpy.float64)
+        return block, block.ctypes.data
+    values = array.array("d", bytes(8 * length))
+    return values, values.buffer_info()[0]

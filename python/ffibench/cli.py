@@ -51,7 +51,7 @@ def _parser() -> _Parser:
         "--operation",
         action="append",
         metavar="OP",
-        help="only operation OP of the selected scenarios (repeatable)",
+        help="only operation OP (repeatable); `sum` selects both `sum:list` and `sum:array`",
     )
     run.add_argument(
         "--backend",
@@ -117,7 +117,12 @@ def _run(args: argparse.Namespace) -> int:
         backends = tuple(dict.fromkeys(args.backend))
     operations = None
     if args.operation:
-        known_operations = {op.name for scenario in selected for op in scenario.operations}
+        known_operations = {
+            name
+            for scenario in selected
+            for op in scenario.operations
+            for name in (op.name, op.function_name)
+        }
         for name in args.operation:
             if name not in known_operations:
                 _usage_error(

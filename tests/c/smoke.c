@@ -53,6 +53,19 @@ int main(void) {
     CHECK(ffibench_basic_is_prime(97, &flag) == FFIBENCH_STATUS_OK && flag);
     CHECK(ffibench_basic_majority(true, false, true, &flag) == FFIBENCH_STATUS_OK && flag);
 
+    const double values[] = {3.0, 1.0, 2.0, 6.0};
+    CHECK(ffibench_arrays_sum(values, 4, &real) == FFIBENCH_STATUS_OK && real == 12.0);
+    CHECK(ffibench_arrays_mean(values, 0, &real) == FFIBENCH_STATUS_INVALID_VALUE);
+    CHECK(ffibench_arrays_min(values, 4, &real) == FFIBENCH_STATUS_OK && real == 1.0);
+    ffibench_doubles kept = {0};
+    CHECK(ffibench_arrays_filter_greater(values, 4, 2.0, &kept) == FFIBENCH_STATUS_OK);
+    CHECK(kept.len == 2 && kept.ptr[0] == 3.0 && kept.ptr[1] == 6.0);
+    ffibench_doubles_free(kept);
+    double scores[4];
+    CHECK(ffibench_arrays_normalize(values, 4, scores) == FFIBENCH_STATUS_OK);
+    CHECK(scores[3] > 1.0 && scores[1] < -0.5);
+    CHECK(ffibench_arrays_normalize(values, 4, NULL) == FFIBENCH_STATUS_NULL_POINTER);
+
     if (failures == 0) {
         printf("smoke: ok\n");
     }

@@ -52,6 +52,15 @@ typedef struct ffibench_string {
   size_t len;
 } ffibench_string;
 
+// Doubles returned by the library: `len` values at `ptr`, freed once with
+// [`ffibench_doubles_free`].
+typedef struct ffibench_doubles {
+  // The first value; never NULL in an array the library returned.
+  double *ptr;
+  // The number of values.
+  size_t len;
+} ffibench_doubles;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -65,6 +74,70 @@ void ffibench_string_free(struct ffibench_string string);
 
 // The version of this library, a static NUL-terminated string.
 const char *ffibench_version(void);
+
+// Frees doubles that this library returned. An array with a NULL `ptr` is ignored.
+//
+// # Safety
+//
+// `values` must come from this library and must not have been freed before.
+void ffibench_doubles_free(struct ffibench_doubles values);
+
+// Writes the pairwise sum of the values (NumPy's order) to `out`; 0.0 for none.
+//
+// # Safety
+//
+// `values` must point to `len` readable doubles (or be NULL with `len == 0`); `out` must be
+// NULL or point to a writable `double`.
+enum ffibench_status ffibench_arrays_sum(const double *values, size_t len, double *out);
+
+// Writes the mean of the values to `out`; `INVALID_VALUE` for none.
+//
+// # Safety
+//
+// As [`ffibench_arrays_sum`].
+enum ffibench_status ffibench_arrays_mean(const double *values, size_t len, double *out);
+
+// Writes the population standard deviation of the values to `out`; `INVALID_VALUE` for none.
+//
+// # Safety
+//
+// As [`ffibench_arrays_sum`].
+enum ffibench_status ffibench_arrays_std(const double *values, size_t len, double *out);
+
+// Writes the smallest value (NaN if any is NaN) to `out`; `INVALID_VALUE` for none.
+//
+// # Safety
+//
+// As [`ffibench_arrays_sum`].
+enum ffibench_status ffibench_arrays_min(const double *values, size_t len, double *out);
+
+// Writes the largest value (NaN if any is NaN) to `out`; `INVALID_VALUE` for none.
+//
+// # Safety
+//
+// As [`ffibench_arrays_sum`].
+enum ffibench_status ffibench_arrays_max(const double *values, size_t len, double *out);
+
+// Writes the values greater than `threshold`, in order, to `out`, which the caller frees.
+//
+// # Safety
+//
+// `values` as in [`ffibench_arrays_sum`]; `out` must be NULL or point to a writable
+// `ffibench_doubles`.
+enum ffibench_status ffibench_arrays_filter_greater(const double *values,
+                                                    size_t len,
+                                                    double threshold,
+                                                    struct ffibench_doubles *out);
+
+// Writes the z-scores of the `len` values into `out`, which holds `len` doubles.
+//
+// `INVALID_VALUE` for no values or for values all equal (`std == 0`).
+//
+// # Safety
+//
+// `values` as in [`ffibench_arrays_sum`]; `out` must point to `len` writable doubles that do
+// not overlap `values` (or be NULL with `len == 0`).
+enum ffibench_status ffibench_arrays_normalize(const double *values, size_t len, double *out);
 
 // Returns `x`: the bare cost of a call, so it has no status and cannot fail.
 int64_t ffibench_basic_identity(int64_t x);

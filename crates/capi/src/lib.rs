@@ -6,9 +6,11 @@
 //! caller hands it back to [`ffibench_string_free`]. The header `include/ffibench.h` is generated
 //! from this crate by cbindgen; a test fails when it is stale.
 
+mod arrays;
 mod basic;
 mod error;
 
+pub use arrays::*;
 pub use basic::*;
 pub use error::{Status, ffibench_last_error_message};
 

@@ -5,6 +5,7 @@
 //! call in here and map the error once, so every boundary runs the same workload code and the
 //! only thing a benchmark can see between them is the cost of the boundary itself.
 
+pub mod arrays;
 pub mod basic;
 mod error;
 

@@ -4,17 +4,20 @@
 //! and maps a [`ffibench_core::CoreError`] to a Python exception in one place ([`error`]).
 //! The module is private; `ffibench.backend("pyo3")` is its public face.
 
+mod arrays;
 mod basic;
 mod error;
 
 /// The scenario submodules of `ffibench._native`, one per scenario.
-const SUBMODULES: &[&str] = &["basic"];
+const SUBMODULES: &[&str] = &["basic", "arrays"];
 
 use pyo3::prelude::*;
 
 /// ffibench's Rust workloads, called through PyO3. Private: use ``ffibench.backend("pyo3")``.
 #[pymodule(name = "_native")]
 mod native {
+    #[pymodule_export]
+    use super::arrays::arrays;
     #[pymodule_export]
     use super::basic::basic;
 

@@ -1,8 +1,9 @@
 # Stubs of the PyO3 extension module ffibench._native (crates/python), checked by
 # `python -m mypy.stubtest ffibench._native` in `make lint`. This folder holds stubs only: at
 # run time the extension module beside it is imported, never this folder.
+from ffibench._native import arrays as arrays
 from ffibench._native import basic as basic
 
-__all__ = ["basic", "build_info"]
+__all__ = ["arrays", "basic", "build_info"]
 
 def build_info() -> dict[str, str]: ...

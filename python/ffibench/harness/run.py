@@ -50,7 +50,8 @@ def plan_tasks(
     tasks = []
     for scenario in selected:
         for operation in scenario.operations:
-            if operations is not None and operation.name not in operations:
+            wanted = {operation.name, operation.function_name}
+            if operations is not None and wanted.isdisjoint(operations):
                 continue
             found = scenarios.participants(scenario, operation, backends)
             if not found:
@@ -76,7 +77,7 @@ def _check_and_time(
         first_call_s = time.perf_counter() - start
     except Exception as error:
         return result("error", f"{type(error).__name__}: {error}")
-    if not task.operation.compare(answer, expected):
+    if not task.operation.check_for(participant)(answer, expected):
         return result("mismatch", f"expected {_short.repr(expected)}, got {_short.repr(answer)}")
     call_s = timing.estimate(participant.function, args, first_call_s)
     how = timing.plan(call_s, quick)
@@ -120,7 +121,7 @@ def run(
             reference = getattr(backend("python"), task.scenario.name)
             expected_error = None
             try:
-                expected = getattr(reference, task.operation.name)(*args)
+                expected = getattr(reference, task.operation.function_name)(*args)
             except Exception as error:  # a broken spec: nothing can be checked against it
                 expected_error = f"the reference failed: {type(error).__name__}: {error}"
             for participant in task.participants:

@@ -87,31 +87,105 @@ def boundary_share(result: dict[str, Any], native: dict[str, Any] | None) -> str
     return f"{max(0.0, (ours - rust) / ours):.0%}"
 
 
+def base_operation(operation: str) -> str:
+    """``sum`` of ``sum:list``: the function an operation on one kind of input calls."""
+    return operation.split(":", 1)[0]
+
+
 def groups(document: dict[str, Any]) -> list[Group]:
-    """The results of a document grouped by (scenario, operation, size), in run order."""
+    """The results of a document grouped by (scenario, operation, size), in run order.
+
+    A criterion (``rust``) result of ``sum`` at a size joins the groups of ``sum:list`` and
+    ``sum:array`` at that size, and stands alone only where no such group exists.
+    """
     grouped: dict[tuple[str, str, int | None], list[dict[str, Any]]] = defaultdict(list)
+    native: dict[tuple[str, str, int | None], dict[str, Any]] = {}
     for result in document["results"]:
-        grouped[(result["scenario"], result["operation"], result["size"])].append(result)
+        key = (result["scenario"], result["operation"], result["size"])
+        if result["backend"] == RUST:
+            native[key] = result
+        else:
+            grouped[key].append(result)
+    used = set()
     out = []
     for (scenario, operation, size), results in grouped.items():
-        by_backend = {result["backend"]: result for result in results}
-        reference, native = by_backend.get(REFERENCE), by_backend.get(RUST)
-        rows = []
-        for result in sorted(results, key=lambda r: _order(r["backend"])):
-            stats = result["metrics"].get("time_ns")
-            rows.append(
-                Row(
-                    backend=result["backend"],
-                    status=result["status"],
-                    median=format_ns(stats["median"]) if stats else "—",
-                    spread=f"±{stats['stdev'] / stats['median']:.1%}" if stats else "",
-                    speedup=speedup(result, reference),
-                    boundary=boundary_share(result, native),
-                    message=result.get("message") or "",
-                )
-            )
-        out.append(Group(scenario, operation, size, rows))
+        match = None
+        for candidate in ((scenario, operation, size), (scenario, base_operation(operation), size)):
+            if candidate in native:
+                match = candidate
+                used.add(candidate)
+                break
+        out.append(_group(scenario, operation, size, results, native.get(match) if match else None))
+    for key, result in native.items():
+        if key not in used:
+            out.append(_group(*key, [], result))
     return out
+
+
+def _group(
+    scenario: str,
+    operation: str,
+    size: int | None,
+    results: list[dict[str, Any]],
+    native: dict[str, Any] | None,
+) -> Group:
+    by_backend = {result["backend"]: result for result in results}
+    reference = by_backend.get(REFERENCE)
+    rows = []
+    everything = results + ([native] if native is not None else [])
+    for result in sorted(everything, key=lambda r: _order(r["backend"])):
+        stats = result["metrics"].get("time_ns")
+        rows.append(
+            Row(
+                backend=result["backend"],
+                status=result["status"],
+                median=format_ns(stats["median"]) if stats else "—",
+                spread=f"±{stats['stdev'] / stats['median']:.1%}" if stats else "",
+                speedup=speedup(result, reference),
+                boundary=boundary_share(result, native),
+                message=result.get("message") or "",
+            )
+        )
+    return Group(scenario, operation, size, rows)
+
+
+def crossovers(document: dict[str, Any], scenario: str) -> dict[str, dict[str, str]]:
+    """Per sized operation and participant: the smallest size from which it beats Python.
+
+    "Beats" means a smaller median than the pure-Python spec at that size and at every larger
+    size measured; "never" when it is not faster at the largest size, "—" without data, and
+    "≤ n" when it already wins at the smallest size measured.
+    """
+    medians: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    for result in document["results"]:
+        if result["scenario"] != scenario or result["size"] is None or result["status"] != "ok":
+            continue
+        if result["backend"] == RUST:
+            continue
+        medians[result["operation"]][result["backend"]][result["size"]] = result["metrics"][
+            "time_ns"
+        ]["median"]
+    table: dict[str, dict[str, str]] = {}
+    for operation, by_backend in medians.items():
+        reference = by_backend.get(REFERENCE, {})
+        if len(reference) < 2:
+            continue
+        row = {}
+        for backend, times in sorted(by_backend.items(), key=lambda item: _order(item[0])):
+            if backend == REFERENCE:
+                continue
+            sizes = sorted(size for size in times if size in reference)
+            from_size = None
+            for size in reversed(sizes):
+                if times[size] < reference[size]:
+                    from_size = size
+                else:
+                    break
+            row[backend] = (
+                "—" if not sizes else ("never" if from_size is None else f"{from_size:,}")
+            )
+        table[operation] = row
+    return table
 
 
 def markdown(document: dict[str, Any]) -> str:
@@ -125,6 +199,8 @@ def markdown(document: dict[str, Any]) -> str:
     scenario = None
     for group in groups(document):
         if group.scenario != scenario:
+            if scenario is not None:
+                lines += _crossover_markdown(document, scenario)
             scenario = group.scenario
             lines += [
                 "",
@@ -141,7 +217,26 @@ def markdown(document: dict[str, Any]) -> str:
                 f"| {group.operation} | {size} | {row.backend} | {row.median} | {row.spread} "
                 f"| {row.speedup} | {row.boundary} | {note} |"
             )
+    if scenario is not None:
+        lines += _crossover_markdown(document, scenario)
     return "\n".join(lines) + "\n"
+
+
+def _crossover_markdown(document: dict[str, Any], scenario: str) -> list[str]:
+    table = crossovers(document, scenario)
+    if not table:
+        return []
+    names = list(dict.fromkeys(name for row in table.values() for name in row))
+    lines = [
+        "",
+        f"Crossover in {scenario}: the smallest size from which each beats pure Python.",
+        "",
+        "| operation | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for operation, row in table.items():
+        lines.append(f"| {operation} | " + " | ".join(row.get(n, "—") for n in names) + " |")
+    return lines
 
 
 def _clip(text: str, width: int = 70) -> str:
@@ -164,6 +259,7 @@ def table(document: dict[str, Any], console: Any) -> None:
         if group.scenario != scenario:
             if current is not None:
                 console.print(current)
+                _crossover_table(document, scenario, console)
             scenario = group.scenario
             current = Table(title=f"scenario {scenario}", title_justify="left")
             for name, justify in (
@@ -194,3 +290,23 @@ def table(document: dict[str, Any], console: Any) -> None:
             )
     if current is not None:
         console.print(current)
+        _crossover_table(document, scenario, console)
+
+
+def _crossover_table(document: dict[str, Any], scenario: str | None, console: Any) -> None:
+    from rich.table import Table
+
+    table = crossovers(document, scenario) if scenario else {}
+    if not table:
+        return
+    names = list(dict.fromkeys(name for row in table.values() for name in row))
+    view = Table(
+        title=f"crossover in {scenario}: smallest size from which each beats pure Python",
+        title_justify="left",
+    )
+    view.add_column("operation")
+    for name in names:
+        view.add_column(name, justify="right")
+    for operation, row in table.items():
+        view.add_row(operation, *(row.get(name, "—") for name in names))
+    console.print(view)

@@ -57,6 +57,8 @@ class Operation:
 
     ``sizes`` are the sizes of a full run and ``quick_sizes`` those of ``--quick``; an operation
     without a natural size has ``(None,)``. ``make_args(size)`` builds the arguments.
+    ``function`` is the backends' function when it is not ``name`` (``sum:list`` and
+    ``sum:array`` both call ``sum``, on different inputs).
     """
 
     name: str
@@ -66,6 +68,20 @@ class Operation:
     quick_sizes: tuple[int | None, ...] | None = None
     size_unit: str | None = None
     compare: Callable[[object, object], bool] = exact
+    function: str | None = None
+    anchor_compare: Callable[[object, object], bool] | None = None
+
+    def check_for(self, participant: Participant) -> Callable[[object, object], bool]:
+        """How to compare ``participant``'s answer: anchors may compute in another order
+        (``anchor_compare``); backends follow the spec (``compare``)."""
+        if participant.is_anchor and self.anchor_compare is not None:
+            return self.anchor_compare
+        return self.compare
+
+    @property
+    def function_name(self) -> str:
+        """The name of the function every backend module has for this operation."""
+        return self.function or self.name
 
     def sizes_for(self, quick: bool) -> tuple[int | None, ...]:
         """The sizes a run times: ``quick_sizes`` with ``--quick`` (when given), else ``sizes``."""
@@ -135,11 +151,11 @@ def backend_function(backend_name: str, scenario: Scenario, operation: Operation
     except ImportError as error:
         return Participant(backend_name, None, f"cannot import: {error}", broken=True)
     reasons: dict[str, str] = getattr(module, "NOT_APPLICABLE", {})
-    if operation.name in reasons:
-        return Participant(backend_name, None, reasons[operation.name])
-    function = getattr(module, operation.name, None)
+    if operation.function_name in reasons:
+        return Participant(backend_name, None, reasons[operation.function_name])
+    function = getattr(module, operation.function_name, None)
     if function is None:
-        return Participant(backend_name, None, f"{backend_name} has no {operation.name}")
+        return Participant(backend_name, None, f"{backend_name} has no {operation.function_name}")
     return Participant(backend_name, function)
 
 

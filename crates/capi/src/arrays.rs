@@ -1,0 +1,212 @@
+//! Scenario 3, `arrays`, through the C ABI: `ffibench_arrays_<operation>`.
+//!
+//! Input is a pointer to `len` doubles (NULL allowed when `len` is 0), read in place. Results
+//! of many values come back either in a caller-allocated array of known length
+//! (`ffibench_arrays_normalize`) or, when the length is only known at the end, as an
+//! `ffibench_doubles` the caller frees with `ffibench_doubles_free`.
+
+use std::ptr;
+
+use ffibench_core::arrays;
+
+use crate::error::Failure;
+use crate::{Status, guard, store};
+
+/// Doubles returned by the library: `len` values at `ptr`, freed once with
+/// [`ffibench_doubles_free`].
+#[repr(C)]
+#[derive(Debug)]
+pub struct FfiDoubles {
+    /// The first value; never NULL in an array the library returned.
+    pub ptr: *mut f64,
+    /// The number of values.
+    pub len: usize,
+}
+
+impl From<Vec<f64>> for FfiDoubles {
+    fn from(values: Vec<f64>) -> Self {
+        let boxed = values.into_boxed_slice();
+        let len = boxed.len();
+        Self {
+            ptr: Box::into_raw(boxed).cast::<f64>(),
+            len,
+        }
+    }
+}
+
+/// Frees doubles that this library returned. An array with a NULL `ptr` is ignored.
+///
+/// # Safety
+///
+/// `values` must come from this library and must not have been freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ffibench_doubles_free(values: FfiDoubles) {
+    if values.ptr.is_null() {
+        return;
+    }
+    let slice = ptr::slice_from_raw_parts_mut(values.ptr, values.len);
+    // SAFETY: made by `FfiDoubles::from` from a boxed slice of exactly `len` values, freed once
+    // as the contract says.
+    drop(unsafe { Box::from_raw(slice) });
+}
+
+/// Borrows `len` doubles at `values`.
+///
+/// # Safety
+///
+/// Unless `len` is 0, `values` must point to `len` aligned, readable doubles that stay
+/// unchanged for `'a`.
+unsafe fn doubles<'a>(values: *const f64, len: usize) -> Result<&'a [f64], Failure> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if values.is_null() {
+        return Err(Failure::NullPointer("values"));
+    }
+    // SAFETY: non-NULL, and the caller guarantees `len` aligned readable doubles for `'a`.
+    Ok(unsafe { std::slice::from_raw_parts(values, len) })
+}
+
+/// Writes the pairwise sum of the values (NumPy's order) to `out`; 0.0 for none.
+///
+/// # Safety
+///
+/// `values` must point to `len` readable doubles (or be NULL with `len == 0`); `out` must be
+/// NULL or point to a writable `double`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ffibench_arrays_sum(
+    values: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> Status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let values = unsafe { doubles(values, len) }?;
+        store(out, arrays::sum(values))
+    })
+}
+
+/// Writes the mean of the values to `out`; `INVALID_VALUE` for none.
+///
+/// # Safety
+///
+/// As [`ffibench_arrays_sum`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ffibench_arrays_mean(
+    values: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> Status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let values = unsafe { doubles(values, len) }?;
+        store(out, arrays::mean(values)?)
+    })
+}
+
+/// Writes the population standard deviation of the values to `out`; `INVALID_VALUE` for none.
+///
+/// # Safety
+///
+/// As [`ffibench_arrays_sum`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ffibench_arrays_std(
+    values: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> Status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let values = unsafe { doubles(values, len) }?;
+        store(out, arrays::std(values)?)
+    })
+}
+
+/// Writes the smallest value (NaN if any is NaN) to `out`; `INVALID_VALUE` for none.
+///
+/// # Safety
+///
+/// As [`ffibench_arrays_sum`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ffibench_arrays_min(
+    values: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> Status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let values = unsafe { doubles(values, len) }?;
+        store(out, arrays::min(values)?)
+    })
+}
+
+/// Writes the largest value (NaN if any is NaN) to `out`; `INVALID_VALUE` for none.
+///
+/// # Safety
+///
+/// As [`ffibench_arrays_sum`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ffibench_arrays_max(
+    values: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> Status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let values = unsafe { doubles(values, len) }?;
+        store(out, arrays::max(values)?)
+    })
+}
+
+/// Writes the values greater than `threshold`, in order, to `out`, which the caller frees.
+///
+/// # Safety
+///
+/// `values` as in [`ffibench_arrays_sum`]; `out` must be NULL or point to a writable
+/// `ffibench_doubles`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ffibench_arrays_filter_greater(
+    values: *const f64,
+    len: usize,
+    threshold: f64,
+    out: *mut FfiDoubles,
+) -> Status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let values = unsafe { doubles(values, len) }?;
+        store(
+            out,
+            FfiDoubles::from(arrays::filter_greater(values, threshold)),
+        )
+    })
+}
+
+/// Writes the z-scores of the `len` values into `out`, which holds `len` doubles.
+///
+/// `INVALID_VALUE` for no values or for values all equal (`std == 0`).
+///
+/// # Safety
+///
+/// `values` as in [`ffibench_arrays_sum`]; `out` must point to `len` writable doubles that do
+/// not overlap `values` (or be NULL with `len == 0`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ffibench_arrays_normalize(
+    values: *const f64,
+    len: usize,
+    out: *mut f64,
+) -> Status {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let values = unsafe { doubles(values, len) }?;
+        if out.is_null() && len > 0 {
+            return Err(Failure::NullPointer("out"));
+        }
+        let out: &mut [f64] = if len == 0 {
+            &mut []
+        } else {
+            // SAFETY: non-NULL, `len` writable doubles not overlapping `values`, as the contract says.
+            unsafe { std::slice::from_raw_parts_mut(out, len) }
+        };
+        Ok(arrays::normalize_into(values, out)?)
+    })
+}

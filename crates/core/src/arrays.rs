@@ -1,0 +1,210 @@
+//! Scenario 3, `arrays`: statistics over `f64` slices.
+//!
+//! The semantics are those of the pure-Python spec, `python/ffibench/pure/arrays.py`: NumPy's
+//! pairwise summation (so sums are identical to the spec's and to `numpy.sum`'s), NaN that
+//! propagates, and empty input refused where the result would be undefined.
+
+use crate::{CoreError, CoreResult};
+
+/// Runs up to this length are summed with 8 partial sums instead of being split further.
+pub const PAIRWISE_BLOCK: usize = 128;
+
+/// NumPy's pairwise sum of `values`, each first mapped by `map`, in exactly NumPy's order.
+fn pairwise_by(values: &[f64], map: &impl Fn(f64) -> f64) -> f64 {
+    let n = values.len();
+    if n < 8 {
+        return values.iter().fold(0.0, |total, &x| total + map(x));
+    }
+    if n <= PAIRWISE_BLOCK {
+        let mut partial = [0.0; 8];
+        for (lane, &x) in partial.iter_mut().zip(&values[..8]) {
+            *lane = map(x);
+        }
+        let whole = n - n % 8;
+        for chunk in values[8..whole].chunks_exact(8) {
+            for (lane, &x) in partial.iter_mut().zip(chunk) {
+                *lane += map(x);
+            }
+        }
+        let total = ((partial[0] + partial[1]) + (partial[2] + partial[3]))
+            + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+        return values[whole..]
+            .iter()
+            .fold(total, |total, &x| total + map(x));
+    }
+    let half = n / 2 - (n / 2) % 8;
+    pairwise_by(&values[..half], map) + pairwise_by(&values[half..], map)
+}
+
+/// The pairwise sum of `values` (NumPy's order); `0.0` for no values.
+pub fn sum(values: &[f64]) -> f64 {
+    pairwise_by(values, &|x| x)
+}
+
+fn nonempty(values: &[f64], operation: &str) -> CoreResult<()> {
+    if values.is_empty() {
+        return Err(CoreError::InvalidValue(format!(
+            "{operation} of an empty array"
+        )));
+    }
+    Ok(())
+}
+
+/// `sum(values) / len`; [`CoreError::InvalidValue`] for no values.
+pub fn mean(values: &[f64]) -> CoreResult<f64> {
+    nonempty(values, "mean")?;
+    Ok(sum(values) / values.len() as f64)
+}
+
+fn mean_and_std(values: &[f64]) -> (f64, f64) {
+    let count = values.len() as f64;
+    let center = sum(values) / count;
+    let squares = pairwise_by(values, &|x| (x - center) * (x - center));
+    (center, (squares / count).sqrt())
+}
+
+/// The population standard deviation, in two passes (mean, then squared deviations).
+pub fn std(values: &[f64]) -> CoreResult<f64> {
+    nonempty(values, "std")?;
+    Ok(mean_and_std(values).1)
+}
+
+/// The extreme of `values` by `better`, NaN if any value is NaN, the first of equals.
+fn extreme(values: &[f64], operation: &str, better: impl Fn(f64, f64) -> bool) -> CoreResult<f64> {
+    nonempty(values, operation)?;
+    if values.iter().any(|x| x.is_nan()) {
+        return Ok(f64::NAN);
+    }
+    Ok(values[1..]
+        .iter()
+        .fold(values[0], |best, &x| if better(x, best) { x } else { best }))
+}
+
+/// The smallest value; NaN if any value is NaN; [`CoreError::InvalidValue`] for no values.
+pub fn min(values: &[f64]) -> CoreResult<f64> {
+    extreme(values, "min", |x, best| x < best)
+}
+
+/// The largest value; NaN if any value is NaN; [`CoreError::InvalidValue`] for no values.
+pub fn max(values: &[f64]) -> CoreResult<f64> {
+    extreme(values, "max", |x, best| x > best)
+}
+
+/// The values greater than `threshold`, in order (NaN is never greater).
+pub fn filter_greater(values: &[f64], threshold: f64) -> Vec<f64> {
+    values.iter().copied().filter(|&x| x > threshold).collect()
+}
+
+/// Writes the z-scores `(x - mean) / std` of `values` into `out`, which has their length.
+///
+/// [`CoreError::InvalidValue`] for no values, for every value equal (`std == 0`), or for an
+/// `out` of another length.
+pub fn normalize_into(values: &[f64], out: &mut [f64]) -> CoreResult<()> {
+    nonempty(values, "normalize")?;
+    if out.len() != values.len() {
+        return Err(CoreError::InvalidValue(format!(
+            "normalize: output holds {} values, input {}",
+            out.len(),
+            values.len()
+        )));
+    }
+    let (center, spread) = mean_and_std(values);
+    if spread == 0.0 {
+        return Err(CoreError::InvalidValue(
+            "normalize: every value is equal, the standard deviation is 0".into(),
+        ));
+    }
+    for (slot, &x) in out.iter_mut().zip(values) {
+        *slot = (x - center) / spread;
+    }
+    Ok(())
+}
+
+/// The z-scores `(x - mean) / std` of `values` in a new vector (see [`normalize_into`]).
+pub fn normalize(values: &[f64]) -> CoreResult<Vec<f64>> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(values.len())
+        .map_err(|_| CoreError::OutOfMemory {
+            bytes: values.len() * 8,
+        })?;
+    out.resize(values.len(), 0.0);
+    normalize_into(values, &mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spec's algorithm transcribed literally, to check the iterator version against.
+    fn reference_sum(values: &[f64]) -> f64 {
+        let n = values.len();
+        if n < 8 {
+            let mut total = 0.0;
+            for &x in values {
+                total += x;
+            }
+            return total;
+        }
+        if n <= PAIRWISE_BLOCK {
+            let mut partial: Vec<f64> = values[..8].to_vec();
+            let mut i = 8;
+            while i < n - n % 8 {
+                for lane in 0..8 {
+                    partial[lane] += values[i + lane];
+                }
+                i += 8;
+            }
+            let mut total = ((partial[0] + partial[1]) + (partial[2] + partial[3]))
+                + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+            while i < n {
+                total += values[i];
+                i += 1;
+            }
+            return total;
+        }
+        let half = n / 2 - (n / 2) % 8;
+        reference_sum(&values[..half]) + reference_sum(&values[half..])
+    }
+
+    #[test]
+    fn pairwise_sum_follows_numpy_order() {
+        let values: Vec<f64> = (0..5_000)
+            .map(|i| ((i * 7919) % 1013) as f64 * 0.1 - 50.3)
+            .collect();
+        for n in [0, 1, 7, 8, 9, 15, 16, 127, 128, 129, 255, 256, 1000, 5_000] {
+            assert_eq!(
+                sum(&values[..n]).to_bits(),
+                reference_sum(&values[..n]).to_bits(),
+                "{n}"
+            );
+        }
+        assert_eq!(sum(&[]), 0.0);
+        assert!(sum(&[1.0, f64::NAN]).is_nan());
+        assert!(sum(&[f64::INFINITY, f64::NEG_INFINITY]).is_nan());
+    }
+
+    #[test]
+    fn statistics() {
+        assert_eq!(mean(&[1.0, 2.0, 6.0]), Ok(3.0));
+        assert_eq!(std(&[1.0, 3.0]), Ok(1.0));
+        assert_eq!(min(&[3.0, -1.0, 2.0]), Ok(-1.0));
+        assert_eq!(max(&[3.0, -1.0, 2.0]), Ok(3.0));
+        assert!(min(&[1.0, f64::NAN, 0.0]).unwrap().is_nan());
+        assert_eq!(min(&[0.0, -0.0]).unwrap().to_bits(), 0.0_f64.to_bits());
+        assert_eq!(max(&[-0.0, 0.0]).unwrap().to_bits(), (-0.0_f64).to_bits());
+        for failing in [mean(&[]), std(&[]), min(&[]), max(&[])] {
+            assert!(matches!(failing, Err(CoreError::InvalidValue(_))));
+        }
+        assert_eq!(
+            filter_greater(&[1.0, 5.0, f64::NAN, 2.0, 7.0], 2.0),
+            [5.0, 7.0]
+        );
+        assert_eq!(normalize(&[1.0, 3.0]), Ok(vec![-1.0, 1.0]));
+        assert!(matches!(
+            normalize(&[2.0, 2.0]),
+            Err(CoreError::InvalidValue(_))
+        ));
+        assert!(matches!(normalize(&[]), Err(CoreError::InvalidValue(_))));
+    }
+}

@@ -1,0 +1,161 @@
+//! Scenario 3, `arrays`, as the submodule `ffibench._native.arrays`.
+//!
+//! Input is a list or tuple of numbers (copied into a `Vec<f64>`, one `PyFloat_AsDouble` per
+//! element) or any float64 buffer: a contiguous one is read in place, a strided one copied once
+//! in logical order. Results of many values are a list for list input and a NumPy array for
+//! buffer input, made from the Rust `Vec` without a copy (`IntoPyArray`).
+
+use pyo3::prelude::*;
+
+/// Scenario 3: statistics over float64 lists and buffers across PyO3.
+#[pymodule(submodule)]
+pub(crate) mod arrays {
+    use ffibench_core::arrays as core;
+    use numpy::IntoPyArray;
+    use pyo3::buffer::{PyBuffer, PyUntypedBuffer};
+    use pyo3::exceptions::{PyTypeError, PyValueError};
+    use pyo3::prelude::*;
+    use pyo3::types::{PyList, PyTuple};
+
+    use crate::error::PyCoreError;
+
+    /// The values of an `xs` argument, borrowed from a buffer or owned.
+    enum Values {
+        /// A C-contiguous float64 buffer, read in place.
+        InPlace(PyBuffer<f64>),
+        /// Values copied from a list, a tuple or a strided buffer.
+        Owned(Vec<f64>),
+    }
+
+    /// An `xs` argument: its values and whether it was a buffer (so results are arrays).
+    struct Input {
+        values: Values,
+        is_buffer: bool,
+    }
+
+    impl Input {
+        fn read(xs: &Bound<'_, PyAny>) -> PyResult<Self> {
+            if xs.is_instance_of::<PyList>() || xs.is_instance_of::<PyTuple>() {
+                let values = xs.extract::<Vec<f64>>()?;
+                return Ok(Self {
+                    values: Values::Owned(values),
+                    is_buffer: false,
+                });
+            }
+            let buffer = PyUntypedBuffer::get(xs).map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "xs must be a list of floats or a float64 buffer, not {}",
+                    type_name(xs)
+                ))
+            })?;
+            let format = buffer.format().to_string_lossy().into_owned();
+            if !matches!(format.as_str(), "d" | "<d" | "=d" | "@d") {
+                return Err(PyTypeError::new_err(format!(
+                    "xs must hold float64 values, not buffer format {format:?}"
+                )));
+            }
+            if buffer.dimensions() != 1 {
+                return Err(PyValueError::new_err(format!(
+                    "xs must be 1-D, not {}-D",
+                    buffer.dimensions()
+                )));
+            }
+            let buffer = buffer.into_typed::<f64>()?;
+            let values = if buffer.is_c_contiguous() {
+                Values::InPlace(buffer)
+            } else {
+                Values::Owned(buffer.to_vec(xs.py())?)
+            };
+            Ok(Self {
+                values,
+                is_buffer: true,
+            })
+        }
+
+        /// Runs `work` on the values as a slice, without releasing the GIL.
+        fn with<R>(&self, work: impl FnOnce(&[f64]) -> R) -> R {
+            match &self.values {
+                Values::Owned(values) => work(values),
+                Values::InPlace(buffer) => match buffer.as_slice_ptr() {
+                    // SAFETY: the buffer is C-contiguous, aligned and of f64 (checked by
+                    // `into_typed`), and stays exported while `buffer` lives. The GIL is held for
+                    // the whole of `work` (this module never releases it while reading), so no
+                    // Python code can write to the memory meanwhile.
+                    Some(pointer) => work(unsafe { pointer.as_ref() }),
+                    None => work(&[]),
+                },
+            }
+        }
+
+        /// `values` as this input's kind of result: a list, or a NumPy array.
+        fn result<'py>(&self, py: Python<'py>, values: Vec<f64>) -> PyResult<Bound<'py, PyAny>> {
+            if self.is_buffer {
+                Ok(values.into_pyarray(py).into_any())
+            } else {
+                Ok(PyList::new(py, values)?.into_any())
+            }
+        }
+    }
+
+    fn type_name(object: &Bound<'_, PyAny>) -> String {
+        object
+            .get_type()
+            .name()
+            .map(|name| name.to_string())
+            .unwrap_or_else(|_| "object".to_owned())
+    }
+
+    /// The pairwise sum of ``xs`` (NumPy's order); ``0.0`` when empty.
+    #[pyfunction]
+    fn sum(xs: &Bound<'_, PyAny>) -> PyResult<f64> {
+        Ok(Input::read(xs)?.with(core::sum))
+    }
+
+    /// ``sum(xs) / len(xs)``; ``ValueError`` when empty.
+    #[pyfunction]
+    fn mean(xs: &Bound<'_, PyAny>) -> PyResult<f64> {
+        Ok(Input::read(xs)?
+            .with(core::mean)
+            .map_err(PyCoreError::from)?)
+    }
+
+    /// The population standard deviation; ``ValueError`` when empty.
+    #[pyfunction]
+    fn std(xs: &Bound<'_, PyAny>) -> PyResult<f64> {
+        Ok(Input::read(xs)?
+            .with(core::std)
+            .map_err(PyCoreError::from)?)
+    }
+
+    /// The smallest value (NaN if any is NaN); ``ValueError`` when empty.
+    #[pyfunction]
+    fn min(xs: &Bound<'_, PyAny>) -> PyResult<f64> {
+        Ok(Input::read(xs)?
+            .with(core::min)
+            .map_err(PyCoreError::from)?)
+    }
+
+    /// The largest value (NaN if any is NaN); ``ValueError`` when empty.
+    #[pyfunction]
+    fn max(xs: &Bound<'_, PyAny>) -> PyResult<f64> {
+        Ok(Input::read(xs)?
+            .with(core::max)
+            .map_err(PyCoreError::from)?)
+    }
+
+    /// The values greater than ``threshold``: a list for a list, an array for a buffer.
+    #[pyfunction]
+    fn filter_greater<'py>(xs: &Bound<'py, PyAny>, threshold: f64) -> PyResult<Bound<'py, PyAny>> {
+        let input = Input::read(xs)?;
+        let kept = input.with(|values| core::filter_greater(values, threshold));
+        input.result(xs.py(), kept)
+    }
+
+    /// The z-scores ``(x - mean) / std``: a list for a list, an array for a buffer.
+    #[pyfunction]
+    fn normalize<'py>(xs: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let input = Input::read(xs)?;
+        let scores = input.with(core::normalize).map_err(PyCoreError::from)?;
+        input.result(xs.py(), scores)
+    }
+}

@@ -1,0 +1,169 @@
+"""Scenario 3, ``arrays``: list conversion cost vs buffer access; vectorised work.
+
+Each statistic is timed twice: on a Python list (``<op>:list``: every backend must first
+convert or pack the list) and on a NumPy float64 array (``<op>:array``: read in place). The
+inputs are standard normal values from a fixed seed, built outside the timed region; the
+anchors are what a Python programmer uses instead: builtins and the statistics module for
+lists, NumPy for arrays.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import numpy
+
+from ffibench.scenarios import Anchor, Operation, Scenario, close
+
+#: Sizes of a full run: enough points to read each crossover off the results.
+SIZES = (10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
+QUICK_SIZES = (10, 1_000, 100_000)
+SEED = 20_261_125
+THRESHOLD = 0.5
+#: How close an anchor's sum must be: builtins and NumPy add in other orders.
+ANCHOR_RTOL = 1e-9
+
+
+@cache
+def _array(size: int) -> numpy.ndarray:
+    values = numpy.random.default_rng(SEED).standard_normal(size)
+    values.flags.writeable = False  # shared between operations: nobody may change it
+    return values
+
+
+@cache
+def _list(size: int) -> list[float]:
+    return _array(size).tolist()
+
+
+def _inputs(kind: str, extra: tuple[Any, ...] = ()) -> Callable[[int | None], tuple[Any, ...]]:
+    def make(size: int | None) -> tuple[Any, ...]:
+        assert size is not None
+        return ((_list if kind == "list" else _array)(size), *extra)
+
+    return make
+
+
+def same_values(rtol: float = 0.0) -> Callable[[object, object], bool]:
+    """Equal lists, or equal float64 arrays (NaN equal to NaN), within ``rtol``."""
+
+    def compare(result: object, expected: object) -> bool:
+        if isinstance(expected, list):
+            if not isinstance(result, list) or not all(type(r) is float for r in result):
+                return False
+        elif not isinstance(result, numpy.ndarray) or result.dtype != numpy.float64:
+            return False
+        ours, theirs = numpy.asarray(result), numpy.asarray(expected)
+        if ours.shape != theirs.shape:
+            return False
+        if rtol == 0.0:
+            return bool(numpy.array_equal(ours, theirs, equal_nan=True))
+        return bool(numpy.allclose(ours, theirs, rtol=rtol, atol=0.0, equal_nan=True))
+
+    return compare
+
+
+_SCALAR = {
+    "sum": "the pairwise sum",
+    "mean": "the mean",
+    "std": "the population standard deviation",
+    "min": "the smallest value",
+    "max": "the largest value",
+}
+
+
+def _operations() -> tuple[Operation, ...]:
+    operations = []
+    for function, what in _SCALAR.items():
+        for kind in ("list", "array"):
+            operations.append(
+                Operation(
+                    f"{function}:{kind}",
+                    f"{what} of a {kind}",
+                    make_args=_inputs(kind),
+                    sizes=SIZES,
+                    quick_sizes=QUICK_SIZES,
+                    size_unit="values",
+                    compare=close(0.0),
+                    function=function,
+                    anchor_compare=close(ANCHOR_RTOL),
+                )
+            )
+    for kind in ("list", "array"):
+        operations.append(
+            Operation(
+                f"filter_greater:{kind}",
+                f"values > {THRESHOLD} of a {kind}, as a {kind}",
+                make_args=_inputs(kind, (THRESHOLD,)),
+                sizes=SIZES,
+                quick_sizes=QUICK_SIZES,
+                size_unit="values",
+                compare=same_values(),
+                function="filter_greater",
+                anchor_compare=same_values(ANCHOR_RTOL),
+            )
+        )
+        operations.append(
+            Operation(
+                f"normalize:{kind}",
+                f"z-scores of a {kind}, as a {kind}",
+                make_args=_inputs(kind),
+                sizes=SIZES,
+                quick_sizes=QUICK_SIZES,
+                size_unit="values",
+                compare=same_values(),
+                function="normalize",
+                anchor_compare=same_values(ANCHOR_RTOL),
+            )
+        )
+    return tuple(operations)
+
+
+def _numpy_normalize(xs: numpy.ndarray) -> numpy.ndarray:
+    return (xs - xs.mean()) / xs.std()
+
+
+def _builtins_normalize(xs: list[float]) -> list[float]:
+    center = statistics.fmean(xs)
+    spread = statistics.pstdev(xs, center)
+    return [(x - center) / spread for x in xs]
+
+
+SCENARIO = Scenario(
+    name="arrays",
+    title="Arrays of float64: lists vs buffers",
+    question="What does converting a list cost, and when does Rust beat Python and NumPy?",
+    operations=_operations(),
+    anchors=(
+        Anchor(
+            "python:builtins",
+            "sum, math.fsum, min, max, statistics, comprehensions on the list",
+            {
+                "sum:list": math.fsum,
+                "mean:list": statistics.fmean,
+                "std:list": statistics.pstdev,
+                "min:list": min,
+                "max:list": max,
+                "filter_greater:list": lambda xs, t: [x for x in xs if x > t],
+                "normalize:list": _builtins_normalize,
+            },
+        ),
+        Anchor(
+            "numpy",
+            "NumPy's own reductions and vectorised expressions on the array",
+            {
+                "sum:array": numpy.sum,
+                "mean:array": numpy.mean,
+                "std:array": numpy.std,
+                "min:array": numpy.min,
+                "max:array": numpy.max,
+                "filter_greater:array": lambda xs, t: xs[xs > t],
+                "normalize:array": _numpy_normalize,
+            },
+        ),
+    ),
+)

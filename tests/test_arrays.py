@@ -1,0 +1,208 @@
+"""Scenario 3: every backend gives the spec's answer on lists and buffers, or the spec's error."""
+
+from __future__ import annotations
+
+import array
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import ffibench
+from ffibench import scenarios
+from ffibench.pure import arrays as spec
+from ffibench.scenarios.arrays import same_values
+
+SCENARIO = scenarios.get("arrays")
+REDUCTIONS = ("sum", "mean", "std", "min", "max")
+FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
+FINITE = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, width=64)
+
+
+def outcome(function: Any, *args: Any) -> tuple[str, Any]:
+    try:
+        return ("value", function(*args))
+    except Exception as error:
+        return ("raises", type(error))
+
+
+def assert_matches_spec(backend: ffibench.Backend, function: str, *args: Any) -> None:
+    expected = outcome(getattr(spec, function), *args)
+    got = outcome(getattr(backend.arrays, function), *args)
+    if expected[0] == "raises" or got[0] == "raises":
+        assert got == expected, f"{function}: {got} != {expected}"
+        return
+    if function in REDUCTIONS:
+        value, reference = got[1], expected[1]
+        assert type(value) is float
+        assert value == reference or (math.isnan(value) and math.isnan(reference)), function
+        assert math.copysign(1.0, value) == math.copysign(1.0, reference) or math.isnan(value)
+    else:
+        assert same_values()(got[1], expected[1]), f"{function}: {got[1]!r} != {expected[1]!r}"
+
+
+def every_call(backend: ffibench.Backend, xs: Any) -> None:
+    for function in REDUCTIONS:
+        assert_matches_spec(backend, function, xs)
+    assert_matches_spec(backend, "filter_greater", xs, 0.25)
+    assert_matches_spec(backend, "normalize", xs)
+
+
+def test_every_operation_exists_in_every_backend(backend: ffibench.Backend) -> None:
+    for operation in SCENARIO.operations:
+        assert callable(getattr(backend.arrays, operation.function_name)), operation.name
+
+
+EDGE_LISTS = [
+    [],
+    [0.0],
+    [-0.0],
+    [0.0, -0.0],
+    [-0.0, 0.0],
+    [1.0, 2.0],
+    [2.0, 2.0, 2.0],
+    [math.nan, 1.0],
+    [1.0, math.inf],
+    [math.inf, -math.inf],
+    [1e308, 1e308],
+    [1, 2, 3],  # ints are numbers
+    [True, 2.5],
+    list(range(127)),
+    [float(i) * 0.1 for i in range(300)],
+]
+
+
+@pytest.mark.parametrize("values", EDGE_LISTS, ids=range(len(EDGE_LISTS)))
+def test_edge_cases_as_list_tuple_and_array(backend: ffibench.Backend, values: list) -> None:
+    every_call(backend, values)
+    every_call(backend, tuple(values))
+    every_call(backend, np.array(values, dtype=np.float64))
+
+
+def test_sum_is_numpys_pairwise_sum(backend: ffibench.Backend) -> None:
+    xs = np.random.default_rng(7).standard_normal(100_003) * 1e3
+    assert backend.arrays.sum(xs) == float(np.sum(xs))
+    assert backend.arrays.std(xs) == float(np.std(xs))
+
+
+def test_buffers_of_every_kind(backend: ffibench.Backend) -> None:
+    base = np.random.default_rng(3).standard_normal(1_000)
+    read_only = base.copy()
+    read_only.flags.writeable = False
+    kinds = [
+        base[::3],  # strided
+        base[::-1],  # negative stride
+        read_only,
+        array.array("d", base.tolist()),
+        memoryview(array.array("d", base.tolist())),
+        memoryview(base)[10:500:7],
+        np.frombuffer(base.tobytes(), dtype=np.float64),  # read-only, over bytes
+    ]
+    for xs in kinds:
+        every_call(backend, xs)
+
+
+def test_results_have_the_input_kind(backend: ffibench.Backend) -> None:
+    values = [3.0, 1.0, 2.0]
+    assert type(backend.arrays.filter_greater(values, 1.5)) is list
+    assert type(backend.arrays.normalize(tuple(values))) is list
+    result = backend.arrays.normalize(np.array(values))
+    assert isinstance(result, np.ndarray) and result.dtype == np.float64
+    assert result.flags.writeable
+    assert isinstance(backend.arrays.filter_greater(array.array("d", values), 1.5), np.ndarray)
+
+
+def test_input_is_not_modified(backend: ffibench.Backend) -> None:
+    xs = np.array([3.0, 1.0, 2.0])
+    values = [3.0, 1.0, 2.0]
+    backend.arrays.normalize(xs)
+    backend.arrays.normalize(values)
+    assert xs.tolist() == values == [3.0, 1.0, 2.0]
+
+
+@given(values=st.lists(FLOATS, max_size=300))
+def test_lists_match_spec(backend: ffibench.Backend, values: list[float]) -> None:
+    every_call(backend, values)
+
+
+@given(
+    xs=hnp.arrays(np.float64, st.integers(0, 400), elements=st.one_of(FINITE, FLOATS)),
+    step=st.sampled_from([1, 1, 2, 3, -1]),
+)
+def test_arrays_match_spec(backend: ffibench.Backend, xs: np.ndarray, step: int) -> None:
+    every_call(backend, xs[::step])
+
+
+@given(values=st.lists(FINITE, min_size=2, max_size=200), threshold=FLOATS)
+def test_filter_greater_matches_spec(
+    backend: ffibench.Backend, values: list[float], threshold: float
+) -> None:
+    assert_matches_spec(backend, "filter_greater", values, threshold)
+    assert_matches_spec(backend, "filter_greater", np.array(values), threshold)
+
+
+BAD_INPUT = [
+    ((None,), TypeError),
+    (("1.0, 2.0",), TypeError),
+    ((b"abcdefgh",), TypeError),
+    (({},), TypeError),
+    ((5,), TypeError),
+    (([1.0, "2"],), TypeError),
+    (([1.0, None],), TypeError),
+    (([[1.0]],), TypeError),
+    (([10**400],), OverflowError),
+    ((np.zeros((2, 2)),), ValueError),
+    ((np.arange(4.0).reshape(2, 2)[:, 0],), None),  # a strided column is fine
+    ((np.arange(4),), TypeError),
+    ((np.arange(4, dtype=np.float32),), TypeError),
+    ((np.zeros(3, dtype=">f8"),), TypeError),
+    ((np.zeros(3, dtype=np.complex128),), TypeError),
+    ((array.array("i", [1, 2]),), TypeError),
+]
+
+
+@pytest.mark.parametrize(("args", "error"), BAD_INPUT, ids=range(len(BAD_INPUT)))
+@pytest.mark.parametrize("function", [*REDUCTIONS, "normalize"])
+def test_bad_input_raises_the_spec_exception(
+    backend: ffibench.Backend, function: str, args: tuple, error: type[Exception] | None
+) -> None:
+    if error is None:
+        getattr(backend.arrays, function)(*args)
+        return
+    with pytest.raises(error) as caught:
+        getattr(backend.arrays, function)(*args)
+    assert type(caught.value) is error
+    assert str(caught.value)
+
+
+@pytest.mark.parametrize("function", ["mean", "std", "min", "max", "normalize"])
+def test_empty_input_is_a_value_error(backend: ffibench.Backend, function: str) -> None:
+    for empty in ([], (), np.zeros(0)):
+        with pytest.raises(ValueError, match="empty"):
+            getattr(backend.arrays, function)(empty)
+
+
+def test_constant_input_cannot_be_normalized(backend: ffibench.Backend) -> None:
+    with pytest.raises(ValueError, match="standard deviation is 0"):
+        backend.arrays.normalize([2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("threshold", ["1", None, b"1"])
+def test_bad_threshold_is_a_type_error(backend: ffibench.Backend, threshold: object) -> None:
+    with pytest.raises(TypeError):
+        backend.arrays.filter_greater([1.0], threshold)
+
+
+def test_anchors_agree_with_the_spec() -> None:
+    for operation in SCENARIO.operations:
+        args = operation.make_args(1_000)
+        expected = getattr(spec, operation.function_name)(*args)
+        for participant in scenarios.participants(SCENARIO, operation):
+            if participant.is_anchor:
+                assert participant.function is not None
+                answer = participant.function(*args)
+                assert operation.check_for(participant)(answer, expected), participant.name
