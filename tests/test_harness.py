@@ -136,7 +136,7 @@ def test_crossover_is_the_size_from_which_a_backend_stays_faster() -> None:
     results = [ok("sum:list", "python", n, t) for n, t in python.items()]
     results += [ok("sum:list", "pyo3", n, t) for n, t in pyo3.items()]
     results += [ok("sum:list", "ctypes", n, t) for n, t in ctypes.items()]
-    results += [ok("sum", "rust", 1000, 10.0)]
+    results += [ok("sum", "rust", 1000, 10.0), ok("sum", "rust", 10**7, 10.0)]
     document = {"meta": {}, "results": results}
     assert report.crossovers(document, "arrays") == {
         "sum:list": {"pyo3": "1,000", "ctypes": "never"}

@@ -116,8 +116,11 @@ def groups(document: dict[str, Any]) -> list[Group]:
                 used.add(candidate)
                 break
         out.append(_group(scenario, operation, size, results, native.get(match) if match else None))
+    timed = {(scenario, base_operation(operation)) for scenario, operation, _ in grouped}
     for key, result in native.items():
-        if key not in used:
+        # Alone only when the run timed nothing of that function: a criterion size that the
+        # run left out (--quick) is not shown by itself.
+        if key not in used and (key[0], key[1]) not in timed:
             out.append(_group(*key, [], result))
     return out
 
@@ -149,12 +152,17 @@ def _group(
     return Group(scenario, operation, size, rows)
 
 
+def _is_python(backend: str) -> bool:
+    return backend == REFERENCE or backend.startswith(f"{REFERENCE}:")
+
+
 def crossovers(document: dict[str, Any], scenario: str) -> dict[str, dict[str, str]]:
     """Per sized operation and participant: the smallest size from which it beats Python.
 
-    "Beats" means a smaller median than the pure-Python spec at that size and at every larger
-    size measured; "never" when it is not faster at the largest size, "—" without data, and
-    "≤ n" when it already wins at the smallest size measured.
+    "Beats" means a smaller median than the fastest pure Python (the spec or a ``python:*``
+    idiom, whichever is faster at that size) at that size and at every larger size measured;
+    "never" when it is not faster at the largest size, "—" without data, and "≤ n" when it
+    already wins at the smallest size measured.
     """
     medians: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     for result in document["results"]:
@@ -167,12 +175,14 @@ def crossovers(document: dict[str, Any], scenario: str) -> dict[str, dict[str, s
         ]["median"]
     table: dict[str, dict[str, str]] = {}
     for operation, by_backend in medians.items():
-        reference = by_backend.get(REFERENCE, {})
+        python = [times for name, times in by_backend.items() if _is_python(name)]
+        sizes_timed = set.intersection(*(set(times) for times in python)) if python else set()
+        reference = {size: min(times[size] for times in python) for size in sizes_timed}
         if len(reference) < 2:
             continue
         row = {}
         for backend, times in sorted(by_backend.items(), key=lambda item: _order(item[0])):
-            if backend == REFERENCE:
+            if _is_python(backend):
                 continue
             sizes = sorted(size for size in times if size in reference)
             from_size = None
@@ -181,9 +191,12 @@ def crossovers(document: dict[str, Any], scenario: str) -> dict[str, dict[str, s
                     from_size = size
                 else:
                     break
-            row[backend] = (
-                "—" if not sizes else ("never" if from_size is None else f"{from_size:,}")
-            )
+            if not sizes:
+                row[backend] = "—"
+            elif from_size is None:
+                row[backend] = "never"
+            else:  # "≤": it may already win below the smallest size measured
+                row[backend] = f"{'≤ ' if from_size == sizes[0] else ''}{from_size:,}"
         table[operation] = row
     return table
 
@@ -229,7 +242,8 @@ def _crossover_markdown(document: dict[str, Any], scenario: str) -> list[str]:
     names = list(dict.fromkeys(name for row in table.values() for name in row))
     lines = [
         "",
-        f"Crossover in {scenario}: the smallest size from which each beats pure Python.",
+        f"Crossover in {scenario}: the smallest size from which each beats the fastest pure "
+        "Python (the spec or a `python:*` idiom).",
         "",
         "| operation | " + " | ".join(names) + " |",
         "|---|" + "---:|" * len(names),
@@ -301,7 +315,8 @@ def _crossover_table(document: dict[str, Any], scenario: str | None, console: An
         return
     names = list(dict.fromkeys(name for row in table.values() for name in row))
     view = Table(
-        title=f"crossover in {scenario}: smallest size from which each beats pure Python",
+        title=f"crossover in {scenario}: the smallest size from which each beats the fastest "
+        "pure Python",
         title_justify="left",
     )
     view.add_column("operation")
