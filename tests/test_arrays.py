@@ -206,3 +206,69 @@ def test_anchors_agree_with_the_spec() -> None:
                 assert participant.function is not None
                 answer = participant.function(*args)
                 assert operation.check_for(participant)(answer, expected), participant.name
+
+
+# -- random values ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dist", ["uniform", "normal"])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 17, 1_000, 131_073])
+def test_generate_matches_spec_exactly(rust_backend: ffibench.Backend, n: int, dist: str) -> None:
+    for seed in (0, 42, 2**64 - 1):
+        expected = spec.generate_list(n, seed, dist)
+        array_result = rust_backend.arrays.generate(n, seed, dist)
+        assert isinstance(array_result, np.ndarray) and array_result.dtype == np.float64
+        assert array_result.flags.writeable and array_result.flags.c_contiguous
+        assert array_result.tolist() == expected
+        assert rust_backend.arrays.generate_list(n, seed, dist) == expected
+
+
+def test_generate_defaults_to_uniform_and_looks_random(backend: ffibench.Backend) -> None:
+    uniform = backend.arrays.generate(20_000, 5)
+    assert uniform.min() >= 0.0 and uniform.max() < 1.0
+    assert abs(uniform.mean() - 0.5) < 0.01
+    normal = np.asarray(backend.arrays.generate_list(20_000, 5, "normal"))
+    assert abs(normal.mean()) < 0.03 and abs(normal.std() - 1.0) < 0.03
+    assert backend.arrays.generate(5, 1).tolist() != backend.arrays.generate(5, 2).tolist()
+
+
+@given(
+    n=st.integers(0, 300),
+    seed=st.integers(0, 2**64 - 1),
+    dist=st.sampled_from(["uniform", "normal"]),
+)
+def test_generate_matches_spec(backend: ffibench.Backend, n: int, seed: int, dist: str) -> None:
+    assert backend.arrays.generate_list(n, seed, dist) == spec.generate_list(n, seed, dist)
+
+
+GENERATE_BAD = [
+    ((-1, 1), ValueError),
+    ((2**63, 1), OverflowError),
+    ((1, -1), OverflowError),
+    ((1, 2**64), OverflowError),
+    ((1, 1, "gauss"), ValueError),
+    ((1, 1, None), TypeError),
+    ((1.5, 1), TypeError),
+    (("3", 1), TypeError),
+    ((2**40, 1), MemoryError),  # 8 TiB: refused, never an abort
+    ((2**62, 1), MemoryError),
+]
+
+
+@pytest.mark.parametrize(("args", "error"), GENERATE_BAD, ids=range(len(GENERATE_BAD)))
+@pytest.mark.parametrize("function", ["generate", "generate_list"])
+def test_generate_bad_input(
+    backend: ffibench.Backend, function: str, args: tuple, error: type[Exception]
+) -> None:
+    with pytest.raises(error) as caught:
+        getattr(backend.arrays, function)(*args)
+    # NumPy's own MemoryError is a subclass; every other class is exact.
+    assert isinstance(caught.value, error) if error is MemoryError else type(caught.value) is error
+
+
+def test_spec_docstring_examples_hold() -> None:
+    import doctest
+
+    failures, tried = doctest.testmod(spec)
+    assert tried > 5
+    assert failures == 0

@@ -123,3 +123,21 @@ def float64_output(length: int, as_array: bool) -> tuple[Any, int]:
         return block, block.ctypes.data
     values = array.array("d", bytes(8 * length))
     return values, values.buffer_info()[0]
+
+
+#: ``FFIBENCH_DISTRIBUTION_*`` of ``ffibench.h``, by the spec's names.
+DISTRIBUTION_CODES = {"uniform": 0, "normal": 1}
+
+
+def random_output(n: object, seed: object, dist: object) -> tuple[Any, int, int, int]:
+    """Checks ``generate``'s arguments as the spec does and allocates the output:
+    ``(numpy array of n doubles, n, seed, distribution code)``; ``MemoryError`` when the
+    array cannot be allocated."""
+    import numpy
+
+    from ffibench.pure.arrays import check_generate
+
+    count, stream, kind = check_generate(n, seed, dist)
+    if count > sys.maxsize // 8:  # NumPy would say ValueError ("too big")
+        raise MemoryError(f"generate: cannot allocate {count} values")
+    return numpy.empty(count, dtype=numpy.float64), count, stream, DISTRIBUTION_CODES[kind]

@@ -23,6 +23,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+// `distribution` of [`ffibench_arrays_generate`]: uniform on [0, 1).
+#define FFIBENCH_DISTRIBUTION_UNIFORM 0
+
+// `distribution` of [`ffibench_arrays_generate`]: standard normal.
+#define FFIBENCH_DISTRIBUTION_NORMAL 1
+
 // The outcome of a call. Anything but `Ok` comes with a message from
 // [`ffibench_last_error_message`]. The Python wrappers map each to one exception class.
 typedef enum ffibench_status {
@@ -138,6 +144,18 @@ enum ffibench_status ffibench_arrays_filter_greater(const double *values,
 // `values` as in [`ffibench_arrays_sum`]; `out` must point to `len` writable doubles that do
 // not overlap `values` (or be NULL with `len == 0`).
 enum ffibench_status ffibench_arrays_normalize(const double *values, size_t len, double *out);
+
+// Fills `out`, which holds `n` doubles, with the first `n` values of the sequence of `seed`
+// and `distribution` (`FFIBENCH_DISTRIBUTION_*`; `INVALID_VALUE` for another). The caller
+// allocates, so the values land in their final memory (a NumPy array's, for instance).
+//
+// # Safety
+//
+// `out` must point to `n` writable doubles (or be NULL with `n == 0`).
+enum ffibench_status ffibench_arrays_generate(size_t n,
+                                              uint64_t seed,
+                                              uint32_t distribution,
+                                              double *out);
 
 // Returns `x`: the bare cost of a call, so it has no status and cannot fail.
 int64_t ffibench_basic_identity(int64_t x);

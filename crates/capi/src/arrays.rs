@@ -11,6 +11,7 @@ use ffibench_core::arrays;
 
 use crate::error::Failure;
 use crate::{Status, guard, store};
+use ffibench_core::CoreError;
 
 /// Doubles returned by the library: `len` values at `ptr`, freed once with
 /// [`ffibench_doubles_free`].
@@ -208,5 +209,47 @@ pub unsafe extern "C" fn ffibench_arrays_normalize(
             unsafe { std::slice::from_raw_parts_mut(out, len) }
         };
         Ok(arrays::normalize_into(values, out)?)
+    })
+}
+
+/// `distribution` of [`ffibench_arrays_generate`]: uniform on [0, 1).
+pub const FFIBENCH_DISTRIBUTION_UNIFORM: u32 = 0;
+/// `distribution` of [`ffibench_arrays_generate`]: standard normal.
+pub const FFIBENCH_DISTRIBUTION_NORMAL: u32 = 1;
+
+/// Fills `out`, which holds `n` doubles, with the first `n` values of the sequence of `seed`
+/// and `distribution` (`FFIBENCH_DISTRIBUTION_*`; `INVALID_VALUE` for another). The caller
+/// allocates, so the values land in their final memory (a NumPy array's, for instance).
+///
+/// # Safety
+///
+/// `out` must point to `n` writable doubles (or be NULL with `n == 0`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ffibench_arrays_generate(
+    n: usize,
+    seed: u64,
+    distribution: u32,
+    out: *mut f64,
+) -> Status {
+    guard(|| {
+        let distribution = match distribution {
+            FFIBENCH_DISTRIBUTION_UNIFORM => arrays::Distribution::Uniform,
+            FFIBENCH_DISTRIBUTION_NORMAL => arrays::Distribution::Normal,
+            other => {
+                return Err(
+                    CoreError::InvalidValue(format!("unknown distribution {other}")).into(),
+                );
+            }
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        if out.is_null() {
+            return Err(Failure::NullPointer("out"));
+        }
+        // SAFETY: non-NULL and `n` writable doubles, as the contract says.
+        let out = unsafe { std::slice::from_raw_parts_mut(out, n) };
+        arrays::fill(out, seed, distribution);
+        Ok(())
     })
 }

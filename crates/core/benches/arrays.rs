@@ -5,6 +5,8 @@
 //! inputs (not the same draws: NumPy's generator is not reproduced here, and none of these
 //! operations depends on the draws beyond the share above the threshold).
 
+#![expect(clippy::unwrap_used, reason = "a bench stops loudly on a wrong answer")]
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -78,12 +80,34 @@ fn statistics(c: &mut Criterion) {
     group.finish();
 }
 
+/// Sizes of the generators (`GENERATE_SIZES` in the Python registry).
+const GENERATE_SIZES: [usize; 4] = [10, 1_000, 100_000, 10_000_000];
+
+fn generators(c: &mut Criterion) {
+    let mut group = c.benchmark_group("arrays");
+    for size in GENERATE_SIZES {
+        for (name, distribution) in [
+            ("generate:normal", arrays::Distribution::Normal),
+            ("generate:uniform", arrays::Distribution::Uniform),
+        ] {
+            // The spec's doctest value, then the shape of what is timed.
+            let first = arrays::generate(2, 42, arrays::Distribution::Uniform).unwrap();
+            assert_eq!(first, [0.741_564_878_771_823_3, 0.159_910_392_876_920_1]);
+            assert_eq!(arrays::generate(size, 1, distribution).unwrap().len(), size);
+            group.bench_with_input(BenchmarkId::new(name, size), &size, |b, &n| {
+                b.iter(|| arrays::generate(black_box(n), 1, distribution))
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1))
         .sample_size(20);
-    targets = statistics
+    targets = statistics, generators
 }
 criterion_main!(benches);

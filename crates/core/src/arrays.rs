@@ -4,6 +4,8 @@
 //! pairwise summation (so sums are identical to the spec's and to `numpy.sum`'s), NaN that
 //! propagates, and empty input refused where the result would be undefined.
 
+use std::mem::MaybeUninit;
+
 use crate::{CoreError, CoreResult};
 
 /// Runs up to this length are summed with 8 partial sums instead of being split further.
@@ -132,6 +134,146 @@ pub fn normalize(values: &[f64]) -> CoreResult<Vec<f64>> {
     Ok(out)
 }
 
+// -- random values --------------------------------------------------------------------------
+
+/// The distributions of [`generate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distribution {
+    /// Uniform on `[0, 1)`.
+    Uniform,
+    /// Standard normal, by Marsaglia's polar method.
+    Normal,
+}
+
+impl Distribution {
+    /// The distribution called `name` (`"uniform"` or `"normal"`).
+    pub fn from_name(name: &str) -> CoreResult<Self> {
+        match name {
+            "uniform" => Ok(Self::Uniform),
+            "normal" => Ok(Self::Normal),
+            other => Err(CoreError::InvalidValue(format!(
+                "dist must be one of uniform, normal, not {other:?}"
+            ))),
+        }
+    }
+}
+
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64's output for counter `index + 1` of `stream`: counter-based, so any part of the
+/// output can be made independently of the rest.
+fn draw(stream: u64, index: u64) -> u64 {
+    let mut z = stream.wrapping_add(index.wrapping_add(1).wrapping_mul(GOLDEN));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn uniform(stream: u64, index: u64) -> f64 {
+    // 53 random bits scaled to [0, 1): exact in an f64.
+    (draw(stream, index) >> 11) as f64 * (1.0 / (1_u64 << 53) as f64)
+}
+
+fn normal_pair(seed: u64, pair: u64) -> (f64, f64) {
+    let stream = draw(seed, pair);
+    let mut index = 0;
+    loop {
+        let x = 2.0 * uniform(stream, index) - 1.0;
+        let y = 2.0 * uniform(stream, index + 1) - 1.0;
+        index += 2;
+        let s = x * x + y * y;
+        if s > 0.0 && s < 1.0 {
+            let factor = (-2.0 * s.ln() / s).sqrt();
+            return (x * factor, y * factor);
+        }
+    }
+}
+
+/// Somewhere a generated value can be written: an `f64`, or memory not yet initialised.
+trait Slot: Send {
+    fn set(&mut self, value: f64);
+}
+
+impl Slot for f64 {
+    fn set(&mut self, value: f64) {
+        *self = value;
+    }
+}
+
+impl Slot for MaybeUninit<f64> {
+    fn set(&mut self, value: f64) {
+        self.write(value);
+    }
+}
+
+/// Writes values `start ..` of the sequence into every slot of `out`; `start` is even for
+/// `Normal`.
+fn fill_from<T: Slot>(out: &mut [T], start: u64, seed: u64, distribution: Distribution) {
+    match distribution {
+        Distribution::Uniform => {
+            for (index, slot) in (start..).zip(out.iter_mut()) {
+                slot.set(uniform(seed, index));
+            }
+        }
+        Distribution::Normal => {
+            for (pair, slots) in (start / 2..).zip(out.chunks_mut(2)) {
+                let (first, second) = normal_pair(seed, pair);
+                slots[0].set(first);
+                if let Some(slot) = slots.get_mut(1) {
+                    slot.set(second);
+                }
+            }
+        }
+    }
+}
+
+/// Values per thread below which filling stays on one thread.
+const PARALLEL_CHUNK: usize = 1 << 16;
+
+/// Writes the sequence into every slot of `out`, on every core when there are enough values.
+fn fill_slots<T: Slot>(out: &mut [T], seed: u64, distribution: Distribution) {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores.min(out.len() / PARALLEL_CHUNK).max(1);
+    if threads == 1 {
+        fill_from(out, 0, seed, distribution);
+        return;
+    }
+    // Even chunks, so that no normal pair is split between two threads.
+    let chunk = out.len().div_ceil(threads).next_multiple_of(2);
+    std::thread::scope(|scope| {
+        for (part, slots) in out.chunks_mut(chunk).enumerate() {
+            let start = (part * chunk) as u64;
+            scope.spawn(move || fill_from(slots, start, seed, distribution));
+        }
+    });
+}
+
+/// Fills `out` with the first `out.len()` values of the sequence of `seed` and `distribution`,
+/// on every core when there are enough values. The values do not depend on the split.
+pub fn fill(out: &mut [f64], seed: u64, distribution: Distribution) {
+    fill_slots(out, seed, distribution);
+}
+
+/// `n` values of the sequence of `seed` and `distribution` (see the Python spec's docstring).
+///
+/// The memory is written once, by the generator: no zeroing pass first, so the page faults of
+/// a fresh allocation are paid while filling. [`CoreError::OutOfMemory`] when `n` values cannot
+/// be allocated.
+pub fn generate(n: usize, seed: u64, distribution: Distribution) -> CoreResult<Vec<f64>> {
+    let mut values: Vec<f64> = Vec::new();
+    values
+        .try_reserve_exact(n)
+        .map_err(|_| CoreError::OutOfMemory {
+            bytes: n.saturating_mul(8),
+        })?;
+    fill_slots(&mut values.spare_capacity_mut()[..n], seed, distribution);
+    // SAFETY: the capacity is at least `n` (reserved above) and `fill_slots` wrote every one of
+    // the first `n` slots (`fill_from` sets each slot its iteration visits, and the chunks of
+    // `fill_slots` cover the whole slice).
+    unsafe { values.set_len(n) };
+    Ok(values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +324,30 @@ mod tests {
         assert_eq!(sum(&[]), 0.0);
         assert!(sum(&[1.0, f64::NAN]).is_nan());
         assert!(sum(&[f64::INFINITY, f64::NEG_INFINITY]).is_nan());
+    }
+
+    #[test]
+    fn generated_values_follow_the_spec_and_not_the_split() {
+        // The spec's own doctest values.
+        let two = generate(2, 42, Distribution::Uniform).unwrap();
+        assert_eq!(two, [0.741_564_878_771_823_3, 0.159_910_392_876_920_1]);
+        let sequential = {
+            let mut out = vec![0.0; 300_001];
+            fill_from(&mut out, 0, 9, Distribution::Normal);
+            out
+        };
+        assert_eq!(
+            generate(300_001, 9, Distribution::Normal).unwrap(),
+            sequential
+        );
+        let values = generate(100_000, 3, Distribution::Normal).unwrap();
+        assert!(mean(&values).unwrap().abs() < 0.02);
+        assert!((std(&values).unwrap() - 1.0).abs() < 0.02);
+        assert!(matches!(
+            generate(usize::MAX / 8, 1, Distribution::Uniform),
+            Err(CoreError::OutOfMemory { .. })
+        ));
+        assert!(Distribution::from_name("gauss").is_err());
     }
 
     #[test]

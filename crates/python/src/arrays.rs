@@ -13,7 +13,7 @@ pub(crate) mod arrays {
     use ffibench_core::arrays as core;
     use numpy::IntoPyArray;
     use pyo3::buffer::{PyBuffer, PyUntypedBuffer};
-    use pyo3::exceptions::{PyTypeError, PyValueError};
+    use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
     use pyo3::prelude::*;
     use pyo3::types::{PyList, PyTuple};
 
@@ -157,5 +157,45 @@ pub(crate) mod arrays {
         let input = Input::read(xs)?;
         let scores = input.with(core::normalize).map_err(PyCoreError::from)?;
         input.result(xs.py(), scores)
+    }
+
+    /// Checks `n` and `dist` and draws the values, without holding the GIL.
+    fn draw(py: Python<'_>, n: i64, seed: u64, dist: &str) -> PyResult<Vec<f64>> {
+        if n < 0 {
+            return Err(PyValueError::new_err(format!(
+                "generate: n must be >= 0, got {n}"
+            )));
+        }
+        let count = usize::try_from(n)
+            .map_err(|_| PyOverflowError::new_err(format!("generate: n = {n} is too large")))?;
+        let distribution = core::Distribution::from_name(dist).map_err(PyCoreError::from)?;
+        Ok(py
+            .detach(|| core::generate(count, seed, distribution))
+            .map_err(PyCoreError::from)?)
+    }
+
+    /// ``n`` random values as a NumPy float64 array: Rust fills a ``Vec`` that becomes the
+    /// array's own memory (no copy, no list).
+    #[pyfunction]
+    #[pyo3(signature = (n, seed, dist = "uniform"))]
+    fn generate<'py>(
+        py: Python<'py>,
+        n: i64,
+        seed: u64,
+        dist: &str,
+    ) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+        Ok(draw(py, n, seed, dist)?.into_pyarray(py))
+    }
+
+    /// ``n`` random values as a list of floats.
+    #[pyfunction]
+    #[pyo3(signature = (n, seed, dist = "uniform"))]
+    fn generate_list<'py>(
+        py: Python<'py>,
+        n: i64,
+        seed: u64,
+        dist: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, draw(py, n, seed, dist)?)
     }
 }

@@ -29,6 +29,20 @@ NaN and infinities
 Empty input
     ``sum`` is ``0.0`` and ``filter_greater`` is empty; ``mean``, ``std``, ``min``, ``max`` and
     ``normalize`` raise ``ValueError``.
+Random values (``generate``, ``generate_list``)
+    Counter-based, so any backend may fill any part of the output independently (in parallel)
+    and still give the same values. ``draw(stream, i)`` is SplitMix64's output for counter
+    ``i + 1`` of ``stream``: ``mix((stream + (i + 1) * 0x9E3779B97F4A7C15) mod 2**64)``, and a
+    uniform value is ``(draw >> 11) * 2**-53``, in ``[0, 1)``. ``"uniform"``: value ``i`` is
+    the uniform of ``draw(seed, i)``. ``"normal"``: values ``2k`` and ``2k + 1`` come from pair
+    ``k`` by Marsaglia's polar method on its own stream ``draw(seed, k)``: uniforms
+    ``u0, u1, u2, …`` of that stream are taken two at a time as ``x = 2u - 1``, ``y = 2u' - 1``
+    until ``0 < s = x*x + y*y < 1``; then ``f = sqrt(-2 * log(s) / s)`` and the pair is
+    ``(x * f, y * f)`` (the last pair's second value is dropped for odd ``n``). ``log`` and
+    ``sqrt`` are the C library's, so every backend gives the same bits. ``n`` must be ``>= 0``
+    (``ValueError``), ``seed`` an int in ``0 .. 2**64 - 1`` (``OverflowError`` outside), and
+    ``dist`` one of :data:`DISTRIBUTIONS` (``ValueError``; ``TypeError`` for a non-str). An ``n``
+    too large to allocate raises ``MemoryError``.
 """
 
 from __future__ import annotations
@@ -38,8 +52,11 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "DISTRIBUTIONS",
     "PAIRWISE_BLOCK",
     "filter_greater",
+    "generate",
+    "generate_list",
     "max",
     "mean",
     "min",
@@ -50,6 +67,10 @@ __all__ = [
 
 #: Runs up to this length are summed with 8 partial sums instead of being split.
 PAIRWISE_BLOCK = 128
+#: The distributions :func:`generate` draws from.
+DISTRIBUTIONS = ("uniform", "normal")
+_MASK = 2**64 - 1
+_GOLDEN = 0x9E3779B97F4A7C15
 _FLOAT64_FORMATS = frozenset({"d", "<d", "=d", "@d"})
 
 
@@ -235,3 +256,95 @@ def normalize(xs: object) -> Any:
     if spread == 0.0:
         raise ValueError("normalize: every value is equal, the standard deviation is 0")
     return _result([(x - center) / spread for x in values], as_array)
+
+
+# -- random values ---------------------------------------------------------------------------
+
+
+def _draw(stream: int, index: int) -> int:
+    """SplitMix64's output for counter ``index + 1`` of ``stream``."""
+    z = (stream + (index + 1) * _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def _uniform(stream: int, index: int) -> float:
+    return (_draw(stream, index) >> 11) * 2.0**-53
+
+
+def _normal_pair(seed: int, pair: int) -> tuple[float, float]:
+    stream = _draw(seed, pair)
+    index = 0
+    while True:
+        x = 2.0 * _uniform(stream, index) - 1.0
+        y = 2.0 * _uniform(stream, index + 1) - 1.0
+        index += 2
+        s = x * x + y * y
+        if 0.0 < s < 1.0:
+            factor = math.sqrt(-2.0 * math.log(s) / s)
+            return x * factor, y * factor
+
+
+def check_generate(n: object, seed: object, dist: object) -> tuple[int, int, str]:
+    """``(n, seed, dist)`` checked as the spec says (shared with the ctypes and cffi wrappers)."""
+    import operator
+
+    count = operator.index(n)  # type: ignore[arg-type]
+    stream = operator.index(seed)  # type: ignore[arg-type]
+    if count < 0:
+        raise ValueError(f"generate: n must be >= 0, got {count}")
+    if count > 2**63 - 1:
+        raise OverflowError(f"generate: n = {count} does not fit a signed 64-bit integer")
+    if not 0 <= stream <= _MASK:
+        raise OverflowError(f"generate: seed = {stream} is not in 0 .. 2**64 - 1")
+    if not isinstance(dist, str):
+        raise TypeError(f"dist must be str, not {type(dist).__name__}")
+    if dist not in DISTRIBUTIONS:
+        raise ValueError(f"dist must be one of {', '.join(DISTRIBUTIONS)}, not {dist!r}")
+    return count, stream, dist
+
+
+def generate_list(n: int, seed: int, dist: str = "uniform") -> list[float]:
+    """``n`` random values as a list (see the module docstring for the exact generator).
+
+    Examples
+    --------
+    >>> generate_list(2, 42)
+    [0.7415648787718233, 0.1599103928769201]
+    """
+    count, stream, kind = check_generate(n, seed, dist)
+    try:
+        values = [0.0] * count  # MemoryError when it cannot be allocated
+    except OverflowError:  # beyond sys.maxsize: out of memory all the same
+        raise MemoryError(f"generate: cannot allocate {count} values") from None
+    if kind == "uniform":
+        for index in range(count):
+            values[index] = _uniform(stream, index)
+    else:
+        for pair in range(0, count, 2):
+            first, second = _normal_pair(stream, pair // 2)
+            values[pair] = first
+            if pair + 1 < count:
+                values[pair + 1] = second
+    return values
+
+
+def generate(n: int, seed: int, dist: str = "uniform") -> Any:
+    """``n`` random values as a NumPy float64 array (the values of :func:`generate_list`).
+
+    Examples
+    --------
+    >>> generate(2, 42).tolist()
+    [0.7415648787718233, 0.1599103928769201]
+    """
+    import sys
+
+    import numpy
+
+    count, stream, kind = check_generate(n, seed, dist)
+    if count > sys.maxsize // 8:  # NumPy says ValueError ("too big"); it is out of memory
+        raise MemoryError(f"generate: cannot allocate {count} values")
+    out = numpy.empty(count, dtype=numpy.float64)  # MemoryError when it cannot be allocated
+    out[:] = generate_list(count, stream, kind)
+    return out

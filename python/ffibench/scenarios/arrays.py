@@ -10,6 +10,7 @@ lists, NumPy for arrays.
 from __future__ import annotations
 
 import math
+import random
 import statistics
 from collections.abc import Callable
 from functools import cache
@@ -22,6 +23,9 @@ from ffibench.scenarios import Anchor, Operation, Scenario, close
 #: Sizes of a full run: enough points to read each crossover off the results.
 SIZES = (10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000)
 QUICK_SIZES = (10, 1_000, 100_000)
+#: Sizes of the generators: the pure-Python spec draws about 10^6 values a second.
+GENERATE_SIZES = (10, 1_000, 100_000, 10_000_000)
+GENERATE_QUICK_SIZES = (1_000, 100_000)
 SEED = 20_261_125
 THRESHOLD = 0.5
 #: How close an anchor's sum must be: builtins and NumPy add in other orders.
@@ -120,11 +124,48 @@ def _operations() -> tuple[Operation, ...]:
                 anchor_compare=same_values(ANCHOR_RTOL),
             )
         )
+    for function, kind, dist in (
+        ("generate", "array", "normal"),
+        ("generate", "array", "uniform"),
+        ("generate_list", "list", "normal"),
+    ):
+        operations.append(
+            Operation(
+                f"{function}:{dist}",
+                f"{dist} values from a seed, as a {kind}",
+                make_args=lambda size, dist=dist: (size, SEED, dist),
+                sizes=GENERATE_SIZES,
+                quick_sizes=GENERATE_QUICK_SIZES,
+                size_unit="values",
+                compare=same_values(),
+                function=function,
+                anchor_compare=same_distribution,
+            )
+        )
     return tuple(operations)
+
+
+def same_distribution(result: object, expected: object) -> bool:
+    """For anchors with their own generator: the same length and type and, from 1000 values
+    on, a mean and a standard deviation within 0.05 of the spec's. Not the same values."""
+    if isinstance(expected, list) != isinstance(result, list):
+        return False
+    ours = numpy.asarray(result, dtype=numpy.float64)
+    theirs = numpy.asarray(expected)
+    if ours.shape != theirs.shape:
+        return False
+    if len(theirs) < 1000:
+        return True
+    return bool(abs(ours.mean() - theirs.mean()) < 0.05 and abs(ours.std() - theirs.std()) < 0.05)
 
 
 def _numpy_normalize(xs: numpy.ndarray) -> numpy.ndarray:
     return (xs - xs.mean()) / xs.std()
+
+
+def _builtins_normals(n: int, seed: int, dist: str) -> list[float]:
+    generator = random.Random(seed)
+    return [generator.gauss() for _ in range(n)]
 
 
 def _builtins_normalize(xs: list[float]) -> list[float]:
@@ -141,7 +182,7 @@ SCENARIO = Scenario(
     anchors=(
         Anchor(
             "python:builtins",
-            "sum, math.fsum, min, max, statistics, comprehensions on the list",
+            "math.fsum, min, max, statistics, comprehensions, random.gauss on lists",
             {
                 "sum:list": math.fsum,
                 "mean:list": statistics.fmean,
@@ -150,11 +191,12 @@ SCENARIO = Scenario(
                 "max:list": max,
                 "filter_greater:list": lambda xs, t: [x for x in xs if x > t],
                 "normalize:list": _builtins_normalize,
+                "generate_list:normal": _builtins_normals,
             },
         ),
         Anchor(
             "numpy",
-            "NumPy's own reductions and vectorised expressions on the array",
+            "NumPy's own reductions, vectorised expressions and generator (PCG64) on arrays",
             {
                 "sum:array": numpy.sum,
                 "mean:array": numpy.mean,
@@ -163,6 +205,10 @@ SCENARIO = Scenario(
                 "max:array": numpy.max,
                 "filter_greater:array": lambda xs, t: xs[xs > t],
                 "normalize:array": _numpy_normalize,
+                "generate:normal": lambda n, seed, dist: numpy.random.default_rng(
+                    seed
+                ).standard_normal(n),
+                "generate:uniform": lambda n, seed, dist: numpy.random.default_rng(seed).random(n),
             },
         ),
     ),

@@ -12,7 +12,7 @@ from typing import Any
 import numpy
 
 from ffibench.backends.cffi._library import call, fail, ffi, lib
-from ffibench.capi import float64_input, float64_output
+from ffibench.capi import float64_input, float64_output, random_output
 
 
 def _pointer(address: int) -> Any:
@@ -73,3 +73,17 @@ def normalize(xs: object) -> Any:
     if status:
         raise fail(status)
     return block if as_array else block.tolist()
+
+
+def generate(n: int, seed: int, dist: str = "uniform") -> Any:
+    """``n`` random values as a NumPy array (see :func:`ffibench.pure.arrays.generate`)."""
+    block, count, stream, distribution = random_output(n, seed, dist)
+    status = lib.ffibench_arrays_generate(count, stream, distribution, _pointer(block.ctypes.data))
+    if status:
+        raise fail(status)
+    return block
+
+
+def generate_list(n: int, seed: int, dist: str = "uniform") -> list[float]:
+    """``n`` random values as a list (see :func:`ffibench.pure.arrays.generate_list`)."""
+    return generate(n, seed, dist).tolist()

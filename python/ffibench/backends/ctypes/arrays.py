@@ -8,13 +8,13 @@ back as library-owned doubles, copied into a list or a NumPy array and freed at 
 from __future__ import annotations
 
 import ctypes
-from ctypes import POINTER, c_double, c_int, c_size_t, c_void_p
+from ctypes import POINTER, c_double, c_int, c_size_t, c_uint32, c_uint64, c_void_p
 from typing import Any
 
 import numpy
 
 from ffibench.backends.ctypes._library import call, declare, fail
-from ffibench.capi import float64_input, float64_output
+from ffibench.capi import float64_input, float64_output, random_output
 from ffibench.pure.basic import as_f64
 
 
@@ -34,6 +34,7 @@ _filter_greater = declare(
 )
 _normalize = declare("ffibench_arrays_normalize", c_int, c_void_p, c_size_t, c_void_p)
 _free = declare("ffibench_doubles_free", None, Doubles)
+_generate = declare("ffibench_arrays_generate", c_int, c_size_t, c_uint64, c_uint32, c_void_p)
 
 
 def _reduce(function: Any, xs: object) -> float:
@@ -91,3 +92,17 @@ def normalize(xs: object) -> Any:
     if status:
         raise fail(status)
     return block if as_array else block.tolist()
+
+
+def generate(n: int, seed: int, dist: str = "uniform") -> Any:
+    """``n`` random values as a NumPy array (see :func:`ffibench.pure.arrays.generate`)."""
+    block, count, stream, distribution = random_output(n, seed, dist)
+    status = _generate(count, stream, distribution, block.ctypes.data)
+    if status:
+        raise fail(status)
+    return block
+
+
+def generate_list(n: int, seed: int, dist: str = "uniform") -> list[float]:
+    """``n`` random values as a list (see :func:`ffibench.pure.arrays.generate_list`)."""
+    return generate(n, seed, dist).tolist()
