@@ -133,7 +133,7 @@ def _operations() -> tuple[Operation, ...]:
             Operation(
                 f"{function}:{dist}",
                 f"{dist} values from a seed, as a {kind}",
-                make_args=lambda size, dist=dist: (size, SEED, dist),
+                make_args=_generator_args(dist),
                 sizes=GENERATE_SIZES,
                 quick_sizes=GENERATE_QUICK_SIZES,
                 size_unit="values",
@@ -143,6 +143,10 @@ def _operations() -> tuple[Operation, ...]:
             )
         )
     return tuple(operations)
+
+
+def _generator_args(dist: str) -> Callable[[int | None], tuple[Any, ...]]:
+    return lambda size: (size, SEED, dist)
 
 
 def same_distribution(result: object, expected: object) -> bool:
