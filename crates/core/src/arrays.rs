@@ -5,6 +5,7 @@
 //! propagates, and empty input refused where the result would be undefined.
 
 use std::mem::MaybeUninit;
+use std::sync::OnceLock;
 
 use crate::{CoreError, CoreResult};
 
@@ -230,11 +231,21 @@ fn fill_from<T: Slot>(out: &mut [T], start: u64, seed: u64, distribution: Distri
 /// Values per thread below which filling stays on one thread.
 const PARALLEL_CHUNK: usize = 1 << 16;
 
+/// The cores this process may use, asked once: on Linux the answer reads cgroup files, which
+/// costs tens of microseconds, more than generating thousands of values.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 /// Writes the sequence into every slot of `out`, on every core when there are enough values.
 fn fill_slots<T: Slot>(out: &mut [T], seed: u64, distribution: Distribution) {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = cores.min(out.len() / PARALLEL_CHUNK).max(1);
-    if threads == 1 {
+    let threads = if out.len() < 2 * PARALLEL_CHUNK {
+        1
+    } else {
+        cores().min(out.len() / PARALLEL_CHUNK)
+    };
+    if threads <= 1 {
         fill_from(out, 0, seed, distribution);
         return;
     }
