@@ -73,14 +73,37 @@ pub fn std(values: &[f64]) -> CoreResult<f64> {
 }
 
 /// The extreme of `values` by `better`, NaN if any value is NaN, the first of equals.
+///
+/// Eight independent lanes, like the pairwise sum, so the compiler can keep them in vector
+/// registers; NaN is looked for in the same pass. Equal values are the same bits except 0.0
+/// and -0.0, so when the extreme is a zero the first zero of the input is returned.
 fn extreme(values: &[f64], operation: &str, better: impl Fn(f64, f64) -> bool) -> CoreResult<f64> {
     nonempty(values, operation)?;
-    if values.iter().any(|x| x.is_nan()) {
+    let mut lanes = [values[0]; 8];
+    let mut nan = false;
+    let chunks = values.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &x) in lanes.iter_mut().zip(chunk) {
+            nan |= x.is_nan();
+            *lane = if better(x, *lane) { x } else { *lane };
+        }
+    }
+    let mut best = values[0];
+    for &x in lanes.iter().chain(rest) {
+        nan |= x.is_nan();
+        if better(x, best) {
+            best = x;
+        }
+    }
+    if nan {
         return Ok(f64::NAN);
     }
-    Ok(values[1..]
-        .iter()
-        .fold(values[0], |best, &x| if better(x, best) { x } else { best }))
+    if best == 0.0 {
+        // -0.0 == 0.0: the spec keeps whichever zero comes first.
+        return Ok(values.iter().copied().find(|&x| x == 0.0).unwrap_or(best));
+    }
+    Ok(best)
 }
 
 /// The smallest value; NaN if any value is NaN; [`CoreError::InvalidValue`] for no values.
