@@ -99,16 +99,9 @@ def float64_input(xs: object) -> tuple[Any, int, int, bool]:
         return values, address, length, False
     import numpy
 
-    from ffibench.pure.arrays import check_float64_buffer
+    from ffibench.pure.arrays import float64_view
 
-    try:
-        view = memoryview(xs)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(
-            f"xs must be a list of floats or a float64 buffer, not {type(xs).__name__}"
-        ) from None
-    with view:
-        check_float64_buffer(view)
+    float64_view(xs).release()  # the spec's checks: type, format, dimensions
     contiguous = numpy.ascontiguousarray(xs, dtype=numpy.float64)
     return contiguous, contiguous.ctypes.data, len(contiguous), True
 

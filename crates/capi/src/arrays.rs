@@ -11,7 +11,7 @@ use ffibench_core::arrays;
 
 use crate::error::Failure;
 use crate::{Status, guard, store};
-use ffibench_core::CoreError;
+use ffibench_core::{CoreError, CoreResult};
 
 /// Doubles returned by the library: `len` values at `ptr`, freed once with
 /// [`ffibench_doubles_free`].
@@ -68,6 +68,24 @@ unsafe fn doubles<'a>(values: *const f64, len: usize) -> Result<&'a [f64], Failu
     Ok(unsafe { std::slice::from_raw_parts(values, len) })
 }
 
+/// Runs a reduction of `len` doubles at `values` and writes its result to `out`.
+///
+/// # Safety
+///
+/// As [`ffibench_arrays_sum`].
+unsafe fn reduce(
+    values: *const f64,
+    len: usize,
+    out: *mut f64,
+    reduction: impl FnOnce(&[f64]) -> CoreResult<f64>,
+) -> Status {
+    guard(|| {
+        // SAFETY: forwarded from the caller's contract.
+        let values = unsafe { doubles(values, len) }?;
+        store(out, reduction(values)?)
+    })
+}
+
 /// Writes the pairwise sum of the values (NumPy's order) to `out`; 0.0 for none.
 ///
 /// # Safety
@@ -80,11 +98,8 @@ pub unsafe extern "C" fn ffibench_arrays_sum(
     len: usize,
     out: *mut f64,
 ) -> Status {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let values = unsafe { doubles(values, len) }?;
-        store(out, arrays::sum(values))
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { reduce(values, len, out, |values| Ok(arrays::sum(values))) }
 }
 
 /// Writes the mean of the values to `out`; `INVALID_VALUE` for none.
@@ -98,11 +113,8 @@ pub unsafe extern "C" fn ffibench_arrays_mean(
     len: usize,
     out: *mut f64,
 ) -> Status {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let values = unsafe { doubles(values, len) }?;
-        store(out, arrays::mean(values)?)
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { reduce(values, len, out, arrays::mean) }
 }
 
 /// Writes the population standard deviation of the values to `out`; `INVALID_VALUE` for none.
@@ -116,11 +128,8 @@ pub unsafe extern "C" fn ffibench_arrays_std(
     len: usize,
     out: *mut f64,
 ) -> Status {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let values = unsafe { doubles(values, len) }?;
-        store(out, arrays::std(values)?)
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { reduce(values, len, out, arrays::std) }
 }
 
 /// Writes the smallest value (NaN if any is NaN) to `out`; `INVALID_VALUE` for none.
@@ -134,11 +143,8 @@ pub unsafe extern "C" fn ffibench_arrays_min(
     len: usize,
     out: *mut f64,
 ) -> Status {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let values = unsafe { doubles(values, len) }?;
-        store(out, arrays::min(values)?)
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { reduce(values, len, out, arrays::min) }
 }
 
 /// Writes the largest value (NaN if any is NaN) to `out`; `INVALID_VALUE` for none.
@@ -152,11 +158,8 @@ pub unsafe extern "C" fn ffibench_arrays_max(
     len: usize,
     out: *mut f64,
 ) -> Status {
-    guard(|| {
-        // SAFETY: forwarded from this function's contract.
-        let values = unsafe { doubles(values, len) }?;
-        store(out, arrays::max(values)?)
-    })
+    // SAFETY: forwarded from this function's contract.
+    unsafe { reduce(values, len, out, arrays::max) }
 }
 
 /// Writes the values greater than `threshold`, in order, to `out`, which the caller frees.

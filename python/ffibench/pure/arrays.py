@@ -78,24 +78,27 @@ def read(xs: object, name: str = "xs") -> tuple[list[float], bool]:
     """The values of ``xs`` as floats, and whether it was a buffer (so results are arrays)."""
     if isinstance(xs, list | tuple):
         return [_as_float(x, name) for x in xs], False
+    with float64_view(xs, name) as view:
+        values: list[float] = view.tolist()  # type: ignore[assignment]  # a "d" view: floats
+        return values, True
+
+
+def float64_view(xs: object, name: str = "xs") -> memoryview:
+    """A memoryview of ``xs``, which must be a 1-D float64 buffer: ``TypeError`` for another
+    type or format, ``ValueError`` for another number of dimensions."""
     try:
         view = memoryview(xs)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(
             f"{name} must be a list of floats or a float64 buffer, not {type(xs).__name__}"
         ) from None
-    with view:
-        check_float64_buffer(view, name)
-        values: list[float] = view.tolist()  # type: ignore[assignment]  # a "d" view: floats
-        return values, True
-
-
-def check_float64_buffer(view: memoryview, name: str = "xs") -> None:
-    """``TypeError`` unless ``view`` holds float64, ``ValueError`` unless it is 1-D."""
-    if view.format not in _FLOAT64_FORMATS:
-        raise TypeError(f"{name} must hold float64 values, not buffer format {view.format!r}")
-    if view.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, not {view.ndim}-D")
+    kind, dimensions = view.format, view.ndim
+    if kind in _FLOAT64_FORMATS and dimensions == 1:
+        return view
+    view.release()
+    if kind not in _FLOAT64_FORMATS:
+        raise TypeError(f"{name} must hold float64 values, not buffer format {kind!r}")
+    raise ValueError(f"{name} must be 1-D, not {dimensions}-D")
 
 
 def _as_float(x: object, name: str) -> float:
