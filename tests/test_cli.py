@@ -39,6 +39,8 @@ def test_list_names_scenarios_operations_and_anchors() -> None:
         ("run", "--criterion", "/nonexistent"),
         ("report",),
         ("report", "/nonexistent.json"),
+        ("compare", "/nonexistent.json", "/nonexistent.json"),
+        ("compare", "/nonexistent.json"),
         (),
     ],
 )
@@ -74,6 +76,9 @@ def test_run_writes_checked_results_and_report_reads_them(tmp_path: Path) -> Non
     assert "| identity |" in markdown.stdout and "| pyo3 |" in markdown.stdout
     table = ffibench("report", str(output))
     assert table.returncode == 0 and "vs python" in table.stdout
+    same = ffibench("compare", str(output), str(output))
+    assert same.returncode == 0
+    assert same.stdout.count("| n.s. |") == len(BACKENDS), "a run compared with itself is noise"
 
 
 def test_default_output_goes_to_a_dated_file_in_results(tmp_path: Path) -> None:

@@ -145,3 +145,21 @@ def test_crossover_is_the_size_from_which_a_backend_stays_faster() -> None:
     rows = {row.backend: row for row in group.rows}
     assert rows["rust"].median == "10 ns" and rows["pyo3"].boundary == "99%"
     assert not any(g.operation == "sum" for g in report.groups(document)), "rust joins sum:list"
+
+
+def test_compare_says_faster_slower_noise_and_new() -> None:
+    def run(medians: dict[str, float], status: str = "ok") -> dict:
+        results = []
+        for backend, median in medians.items():
+            stats = time_stats([median * 0.99, median, median * 1.01])
+            results.append({"scenario": "basic", "operation": "add", "backend": backend,
+                            "size": None, "status": status, "message": None,
+                            "metrics": {"time_ns": stats}})  # fmt: skip
+        return {"meta": {}, "results": results}
+
+    old = run({"python": 200.0, "pyo3": 50.0, "ctypes": 1000.0})
+    new = run({"python": 201.0, "pyo3": 25.0, "ctypes": 2000.0, "cffi": 900.0})
+    changes = {change.backend: change.change for change in report.compare(old, new)}
+    assert changes == {"python": "n.s.", "pyo3": "2x faster", "ctypes": "2x slower", "cffi": "new"}
+    failed = report.compare(old, run({"pyo3": 50.0}, status="mismatch"))
+    assert failed[0].change == "ok -> mismatch"

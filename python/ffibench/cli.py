@@ -1,4 +1,4 @@
-"""The ``ffibench`` command: ``list``, ``run``, ``report``.
+"""The ``ffibench`` command: ``list``, ``run``, ``report``, ``compare``.
 
 Bad arguments print one line, ``ffibench: error: ...``, and exit with status 2.
 """
@@ -66,6 +66,12 @@ def _parser() -> _Parser:
         metavar="DIR",
         help="add criterion's Rust-native times from DIR (target/criterion after cargo bench)",
     )
+
+    compare = commands.add_parser(
+        "compare", help="two results files side by side: what got faster, slower, or is noise"
+    )
+    compare.add_argument("old", type=Path, metavar="OLD")
+    compare.add_argument("new", type=Path, metavar="NEW")
 
     report = commands.add_parser("report", help="show a results file")
     report.add_argument("file", type=Path, metavar="FILE")
@@ -163,6 +169,18 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from ffibench import report
+    from ffibench.harness.results import load
+
+    try:
+        old, new = load(args.old), load(args.new)
+    except ValueError as error:
+        _usage_error(str(error))
+    sys.stdout.write(report.compare_markdown(old, new))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``ffibench`` console script and ``python -m ffibench``."""
     args = _parser().parse_args(argv)
@@ -170,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         return _list()
     if args.command == "run":
         return _run(args)
+    if args.command == "compare":
+        return _compare(args)
     return _report(args)
 
 

@@ -325,3 +325,71 @@ def _crossover_table(document: dict[str, Any], scenario: str | None, console: An
     for operation, row in table.items():
         view.add_row(operation, *(row.get(name, "—") for name in names))
     console.print(view)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One benchmark in two runs: the old and new medians and what changed."""
+
+    scenario: str
+    operation: str
+    size: int | None
+    backend: str
+    old: str
+    new: str
+    change: str
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Each benchmark of ``new`` beside the same one in ``old``: the ratio of the medians,
+    "n.s." when the two are within each other's spread, or what is missing or failed."""
+
+    def key(result: dict[str, Any]) -> tuple[str, str, int | None, str]:
+        return (result["scenario"], result["operation"], result["size"], result["backend"])
+
+    before = {key(result): result for result in old["results"]}
+    changes = []
+    for result in new["results"]:
+        previous = before.get(key(result))
+        ours = result["metrics"].get("time_ns") if result["status"] == "ok" else None
+        theirs = None
+        if previous is not None and previous["status"] == "ok":
+            theirs = previous["metrics"].get("time_ns")
+        if ours is None or theirs is None:
+            what = "new" if previous is None else f"{previous['status']} -> {result['status']}"
+        elif _overlap(ours, theirs):
+            what = "n.s."
+        elif ours["median"] < theirs["median"]:
+            what = f"{theirs['median'] / ours['median']:.3g}x faster"
+        else:
+            what = f"{ours['median'] / theirs['median']:.3g}x slower"
+        changes.append(
+            Change(
+                *key(result),
+                old=format_ns(theirs["median"]) if theirs else "—",
+                new=format_ns(ours["median"]) if ours else "—",
+                change=what,
+            )
+        )
+    return changes
+
+
+def compare_markdown(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """:func:`compare` as a Markdown table, with both runs' machine and commit."""
+    lines = [
+        f"{label}: {run['meta'].get('started')}, commit {run['meta'].get('git')}, "
+        f"{run['meta'].get('cpu')}{', quick' if run['meta'].get('quick') else ''}."
+        for label, run in (("Old", old), ("New", new))
+    ]
+    lines += [
+        "",
+        "| scenario | operation | size | backend | old | new | change |",
+        "|---|---|---:|---|---:|---:|---|",
+    ]
+    for change in compare(old, new):
+        size = "" if change.size is None else f"{change.size:,}"
+        lines.append(
+            f"| {change.scenario} | {change.operation} | {size} | {change.backend} "
+            f"| {change.old} | {change.new} | {change.change} |"
+        )
+    return "\n".join(lines) + "\n"
