@@ -7,6 +7,7 @@
 use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
+use crate::random::{draw, uniform};
 use crate::{CoreError, CoreResult};
 
 /// Runs up to this length are summed with 8 partial sums instead of being split further.
@@ -180,22 +181,6 @@ impl Distribution {
             ))),
         }
     }
-}
-
-const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// SplitMix64's output for counter `index + 1` of `stream`: counter-based, so any part of the
-/// output can be made independently of the rest.
-fn draw(stream: u64, index: u64) -> u64 {
-    let mut z = stream.wrapping_add(index.wrapping_add(1).wrapping_mul(GOLDEN));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-fn uniform(stream: u64, index: u64) -> f64 {
-    // 53 random bits scaled to [0, 1): exact in an f64.
-    (draw(stream, index) >> 11) as f64 * (1.0 / (1_u64 << 53) as f64)
 }
 
 fn normal_pair(seed: u64, pair: u64) -> (f64, f64) {

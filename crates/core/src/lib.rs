@@ -8,5 +8,7 @@
 pub mod arrays;
 pub mod basic;
 mod error;
+pub mod person;
+pub mod random;
 
 pub use error::{CoreError, CoreResult};

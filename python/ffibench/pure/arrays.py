@@ -264,7 +264,7 @@ def normalize(xs: object) -> Any:
 # -- random values ---------------------------------------------------------------------------
 
 
-def _draw(stream: int, index: int) -> int:
+def draw(stream: int, index: int) -> int:
     """SplitMix64's output for counter ``index + 1`` of ``stream``."""
     z = (stream + (index + 1) * _GOLDEN) & _MASK
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
@@ -272,16 +272,16 @@ def _draw(stream: int, index: int) -> int:
     return z ^ (z >> 31)
 
 
-def _uniform(stream: int, index: int) -> float:
-    return (_draw(stream, index) >> 11) * 2.0**-53
+def uniform(stream: int, index: int) -> float:
+    return (draw(stream, index) >> 11) * 2.0**-53
 
 
 def _normal_pair(seed: int, pair: int) -> tuple[float, float]:
-    stream = _draw(seed, pair)
+    stream = draw(seed, pair)
     index = 0
     while True:
-        x = 2.0 * _uniform(stream, index) - 1.0
-        y = 2.0 * _uniform(stream, index + 1) - 1.0
+        x = 2.0 * uniform(stream, index) - 1.0
+        y = 2.0 * uniform(stream, index + 1) - 1.0
         index += 2
         s = x * x + y * y
         if 0.0 < s < 1.0:
@@ -323,7 +323,7 @@ def generate_list(n: int, seed: int, dist: str = "uniform") -> list[float]:
         raise MemoryError(f"generate: cannot allocate {count} values") from None
     if kind == "uniform":
         for index in range(count):
-            values[index] = _uniform(stream, index)
+            values[index] = uniform(stream, index)
     else:
         for pair in range(0, count, 2):
             first, second = _normal_pair(stream, pair // 2)
