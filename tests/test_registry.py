@@ -80,3 +80,18 @@ def test_unknown_names_are_refused(name: str) -> None:
         ffibench.backend(name)
     with pytest.raises(KeyError, match="unknown scenario"):
         scenarios.get(name)
+
+
+def test_arrays_criterion_benches_cover_the_registry_sizes() -> None:
+    from ffibench.scenarios import arrays as arrays_scenario
+
+    source = (ROOT / "crates" / "core" / "benches" / "arrays.rs").read_text()
+    found = {}
+    for name in ("SIZES", "GENERATE_SIZES"):
+        match = re.search(rf"const {name}: \[usize; \d+\] = \[([^\]]*)\]", source)
+        assert match is not None, name
+        found[name] = {int(n.replace("_", "")) for n in re.findall(r"[\d_]+", match.group(1))}
+    for operation in scenarios.get("arrays").operations:
+        wanted = "GENERATE_SIZES" if operation.function_name.startswith("generate") else "SIZES"
+        assert set(operation.sizes) <= found[wanted], operation.name
+    assert set(arrays_scenario.FINE_SIZES) == found["SIZES"]

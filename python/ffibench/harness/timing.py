@@ -80,11 +80,11 @@ def estimate(function: Callable[..., Any], args: tuple[Any, ...], first_call_s: 
 def plan(call_seconds: float, quick: bool) -> Plan:
     """The loops and processes for a call of ``call_seconds``, within a per-benchmark budget.
 
-    Full runs aim at ~4 s a benchmark (pyperf's 0.1 s values, up to 20 processes); ``--quick``
+    Full runs aim at ~2.5 s a benchmark (pyperf's 0.1 s values, up to 20 processes); ``--quick``
     at ~0.6 s (0.02 s values, up to 3 processes). A call too long for the budget still gets
     one process with one warm-up; quick runs then keep a single value.
     """
-    min_time, budget, max_processes = (0.02, 0.6, 3) if quick else (0.1, 4.0, 20)
+    min_time, budget, max_processes = (0.02, 0.6, 3) if quick else (0.1, 2.5, 20)
     inner = 10 if call_seconds < UNROLL_BELOW_S else 1
     loops = max(1, math.ceil(min_time / (call_seconds * inner)))
     value_s = loops * inner * call_seconds
