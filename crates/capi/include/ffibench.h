@@ -2,8 +2,11 @@
  * ffibench: the C ABI of the ffibench workloads.
  *
  * Conventions:
- * - Every function but ffibench_basic_identity returns an ffibench_status; results come back
- *   through out-parameters, which must point to writable memory.
+ * - Every workload function but ffibench_basic_identity returns an ffibench_status; results come
+ *   back through out-parameters, which must point to writable memory (the free functions,
+ *   ffibench_version and ffibench_last_error_message cannot fail and have no status).
+ * - Arrays of doubles go in as a pointer and a count; results of unknown length come back as an
+ *   ffibench_doubles, freed exactly once with ffibench_doubles_free.
  * - On a status other than FFIBENCH_STATUS_OK, ffibench_last_error_message() describes the failure
  *   (thread-local; valid until the next failing call on the same thread).
  * - Strings go in as a pointer to UTF-8 and a length in bytes (NUL is an ordinary character; the
