@@ -16,6 +16,7 @@ import ffibench
 from ffibench import scenarios
 from ffibench.pure import arrays as spec
 from ffibench.scenarios.arrays import same_values
+from outcomes import assert_same_outcome
 
 SCENARIO = scenarios.get("arrays")
 REDUCTIONS = ("sum", "mean", "std", "min", "max")
@@ -23,26 +24,19 @@ FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
 FINITE = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, width=64)
 
 
-def outcome(function: Any, *args: Any) -> tuple[str, Any]:
-    try:
-        return ("value", function(*args))
-    except Exception as error:
-        return ("raises", type(error))
+def same_reduction(value: object, reference: object) -> bool:
+    """The same float, NaN equal to NaN, and the same sign of zero."""
+    assert isinstance(reference, float)
+    if type(value) is not float:
+        return False
+    if math.isnan(reference):
+        return math.isnan(value)
+    return value == reference and math.copysign(1.0, value) == math.copysign(1.0, reference)
 
 
 def assert_matches_spec(backend: ffibench.Backend, function: str, *args: Any) -> None:
-    expected = outcome(getattr(spec, function), *args)
-    got = outcome(getattr(backend.arrays, function), *args)
-    if expected[0] == "raises" or got[0] == "raises":
-        assert got == expected, f"{function}: {got} != {expected}"
-        return
-    if function in REDUCTIONS:
-        value, reference = got[1], expected[1]
-        assert type(value) is float
-        assert value == reference or (math.isnan(value) and math.isnan(reference)), function
-        assert math.copysign(1.0, value) == math.copysign(1.0, reference) or math.isnan(value)
-    else:
-        assert same_values()(got[1], expected[1]), f"{function}: {got[1]!r} != {expected[1]!r}"
+    compare = same_reduction if function in REDUCTIONS else same_values()
+    assert_same_outcome(getattr(spec, function), getattr(backend.arrays, function), args, compare)
 
 
 def every_call(backend: ffibench.Backend, xs: Any) -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import ffibench
 from ffibench import scenarios
 from ffibench.pure import basic as spec
+from outcomes import assert_same_outcome
 
 SCENARIO = scenarios.get("basic")
 I64 = st.integers(min_value=spec.I64_MIN, max_value=spec.I64_MAX)
@@ -26,22 +27,9 @@ TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=200)
 FLOATS = st.floats(allow_nan=True, allow_infinity=True)
 
 
-def outcome(function: Any, *args: Any) -> tuple[str, Any]:
-    """What a call did: ``("value", result)`` or ``("raises", exception class)``."""
-    try:
-        return ("value", function(*args))
-    except Exception as error:
-        return ("raises", type(error))
-
-
 def assert_matches_spec(backend: ffibench.Backend, operation: str, *args: Any) -> None:
-    expected = outcome(getattr(spec, operation), *args)
-    got = outcome(getattr(backend.basic, operation), *args)
-    if expected[0] == "raises" or got[0] == "raises":
-        assert got == expected, f"{operation}{args!r}"
-    else:
-        compare = SCENARIO.operation(operation).compare
-        assert compare(got[1], expected[1]), f"{operation}{args!r}: {got[1]!r} != {expected[1]!r}"
+    compare = SCENARIO.operation(operation).compare
+    assert_same_outcome(getattr(spec, operation), getattr(backend.basic, operation), args, compare)
 
 
 def test_every_operation_exists_in_every_backend(backend: ffibench.Backend) -> None:
