@@ -17,8 +17,7 @@ from typing import Any
 _LIB_DIR = Path(__file__).resolve().parent / "_lib"
 _LIBRARY_NAMES = {"linux": "libffibench_capi.so", "darwin": "libffibench_capi.dylib"}
 
-#: ``ffibench_status`` values, as in ``ffibench.h``.
-STATUS_OK = 0
+#: The exception of each failing ``ffibench_status``, as in ``ffibench.h`` (0 is OK).
 _STATUS_EXCEPTIONS: dict[int, type[Exception]] = {
     1: ValueError,  # FFIBENCH_STATUS_INVALID_VALUE
     2: OverflowError,  # FFIBENCH_STATUS_OVERFLOW

@@ -89,7 +89,7 @@ def _operations() -> tuple[Operation, ...]:
             operations.append(
                 Operation(
                     f"{function}:{kind}",
-                    f"{what} of a {kind}",
+                    f"{what} of {_a(kind)}",
                     make_args=_inputs(kind),
                     sizes=FINE_SIZES if function in ("sum", "mean") else SIZES,
                     quick_sizes=QUICK_SIZES,
@@ -100,32 +100,23 @@ def _operations() -> tuple[Operation, ...]:
                 )
             )
     for kind in ("list", "array"):
-        operations.append(
-            Operation(
-                f"filter_greater:{kind}",
-                f"values > {THRESHOLD} of a {kind}, as a {kind}",
-                make_args=_inputs(kind, (THRESHOLD,)),
-                sizes=SIZES,
-                quick_sizes=QUICK_SIZES,
-                size_unit="values",
-                compare=same_values(),
-                function="filter_greater",
-                anchor_compare=same_values(ANCHOR_RTOL),
+        for function, description, extra in (
+            ("filter_greater", f"values > {THRESHOLD}", (THRESHOLD,)),
+            ("normalize", "z-scores", ()),
+        ):
+            operations.append(
+                Operation(
+                    f"{function}:{kind}",
+                    f"{description} of {_a(kind)}, as {_a(kind)}",
+                    make_args=_inputs(kind, extra),
+                    sizes=SIZES,
+                    quick_sizes=QUICK_SIZES,
+                    size_unit="values",
+                    compare=same_values(),
+                    function=function,
+                    anchor_compare=same_values(ANCHOR_RTOL),
+                )
             )
-        )
-        operations.append(
-            Operation(
-                f"normalize:{kind}",
-                f"z-scores of a {kind}, as a {kind}",
-                make_args=_inputs(kind),
-                sizes=SIZES,
-                quick_sizes=QUICK_SIZES,
-                size_unit="values",
-                compare=same_values(),
-                function="normalize",
-                anchor_compare=same_values(ANCHOR_RTOL),
-            )
-        )
     for function, kind, dist in (
         ("generate", "array", "normal"),
         ("generate", "array", "uniform"),
@@ -134,7 +125,7 @@ def _operations() -> tuple[Operation, ...]:
         operations.append(
             Operation(
                 f"{function}:{dist}",
-                f"{dist} values from a seed, as a {kind}",
+                f"{dist} values from a seed, as {_a(kind)}",
                 make_args=_generator_args(dist),
                 sizes=GENERATE_SIZES,
                 quick_sizes=GENERATE_QUICK_SIZES,
@@ -145,6 +136,10 @@ def _operations() -> tuple[Operation, ...]:
             )
         )
     return tuple(operations)
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind == "array" else f"a {kind}"
 
 
 def _generator_args(dist: str) -> Callable[[int | None], tuple[Any, ...]]:
