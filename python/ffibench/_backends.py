@@ -8,7 +8,7 @@ from types import ModuleType
 #: The implementations of every scenario, in the order reports show them.
 BACKENDS: tuple[str, ...] = ("python", "pyo3", "ctypes", "cffi")
 #: The scenarios implemented so far, in DESIGN.md's order.
-SCENARIOS: tuple[str, ...] = ("basic", "arrays")
+SCENARIOS: tuple[str, ...] = ("basic", "person", "arrays")
 
 
 class Backend:

@@ -7,6 +7,9 @@
  *   ffibench_version and ffibench_last_error_message cannot fail and have no status).
  * - Arrays of doubles go in as a pointer and a count; results of unknown length come back as an
  *   ffibench_doubles, freed exactly once with ffibench_doubles_free.
+ * - Opaque handles (ffibench_payroll) come from a _new or _generate function and are freed exactly
+ *   once with their _free function. A struct the caller reads directly (ffibench_person) owns
+ *   library memory (its name) and is freed with its _free function, which empties it.
  * - On a status other than FFIBENCH_STATUS_OK, ffibench_last_error_message() describes the failure
  *   (thread-local; valid until the next failing call on the same thread).
  * - Strings go in as a pointer to UTF-8 and a length in bytes (NUL is an ordinary character; the
@@ -32,6 +35,15 @@
 // `distribution` of [`ffibench_arrays_generate`]: standard normal.
 #define FFIBENCH_DISTRIBUTION_NORMAL 1
 
+// The oldest age (`age` of an `ffibench_person` is `0..=FFIBENCH_PERSON_AGE_MAX`).
+#define FFIBENCH_PERSON_AGE_MAX 150
+
+// The most characters of a name.
+#define FFIBENCH_PERSON_NAME_MAX_CHARS 256
+
+// The most bands `ffibench_payroll_mean_salary_by_age_band` can return: one per age.
+#define FFIBENCH_PAYROLL_BANDS_MAX 151
+
 // The outcome of a call. Anything but `Ok` comes with a message from
 // [`ffibench_last_error_message`]. The Python wrappers map each to one exception class.
 typedef enum ffibench_status {
@@ -51,6 +63,10 @@ typedef enum ffibench_status {
   FFIBENCH_STATUS_PANIC = 6,
 } ffibench_status;
 
+// A table of persons, opaque to the caller: make one with `ffibench_payroll_new` or
+// `ffibench_payroll_generate`, free it once with `ffibench_payroll_free`.
+typedef struct ffibench_payroll ffibench_payroll;
+
 // A string returned by the library: `len` bytes of UTF-8 at `ptr`, not NUL-terminated.
 //
 // The memory belongs to the library: release it exactly once with [`ffibench_string_free`].
@@ -69,6 +85,18 @@ typedef struct ffibench_doubles {
   // The number of values.
   size_t len;
 } ffibench_doubles;
+
+// A person: read the fields directly; write them with `ffibench_person_set_*`.
+//
+// The name is UTF-8 owned by the library; free the person once with `ffibench_person_free`.
+typedef struct ffibench_person {
+  // 1 to 256 characters of UTF-8, owned by the library.
+  struct ffibench_string name;
+  // 0 to `FFIBENCH_PERSON_AGE_MAX`.
+  int64_t age;
+  // Finite and >= 0.
+  double salary;
+} ffibench_person;
 
 #ifdef __cplusplus
 extern "C" {
@@ -264,6 +292,167 @@ enum ffibench_status ffibench_basic_majority(bool a, bool b, bool c, bool *out);
 // The message of the last failed call on this thread: a NUL-terminated UTF-8 string, valid
 // until the next failing call on the same thread. Empty when nothing has failed yet.
 const char *ffibench_last_error_message(void);
+
+// Checks a person and writes it, with a name the library allocated, to `out`.
+//
+// # Safety
+//
+// `name` must point to `name_len` readable bytes (or be NULL with `name_len == 0`); `out` must
+// be NULL or point to writable memory for an `ffibench_person` (its old contents are not
+// freed: it should not hold a person).
+enum ffibench_status ffibench_person_new(const char *name,
+                                         size_t name_len,
+                                         int64_t age,
+                                         double salary,
+                                         struct ffibench_person *out);
+
+// Frees the name of `person` and leaves it empty (NULL name, age 0, salary 0.0): a second
+// free does nothing. NULL is ignored.
+//
+// # Safety
+//
+// `person` must be NULL or point to a person made by this library (or emptied by this
+// function), not copied: two copies of one person share a name and must be freed once.
+void ffibench_person_free(struct ffibench_person *person);
+
+// Sets the name (1 to 256 characters); the person is unchanged on failure.
+//
+// # Safety
+//
+// `person` must point to a person made by this library; `name` as in [`ffibench_person_new`].
+enum ffibench_status ffibench_person_set_name(struct ffibench_person *person,
+                                              const char *name,
+                                              size_t name_len);
+
+// Sets the age (0 to `FFIBENCH_PERSON_AGE_MAX`); the person is unchanged on failure.
+//
+// # Safety
+//
+// `person` must point to a valid, writable `ffibench_person`.
+enum ffibench_status ffibench_person_set_age(struct ffibench_person *person, int64_t age);
+
+// Sets the salary (finite and >= 0); the person is unchanged on failure.
+//
+// # Safety
+//
+// `person` must point to a valid, writable `ffibench_person`.
+enum ffibench_status ffibench_person_set_salary(struct ffibench_person *person, double salary);
+
+// Writes a handle to a new, empty payroll to `out`.
+//
+// # Safety
+//
+// `out` must be NULL or point to a writable `ffibench_payroll *`.
+enum ffibench_status ffibench_payroll_new(struct ffibench_payroll **out);
+
+// Writes a handle to a payroll of `n` generated persons (the same for the same `seed` in
+// every backend) to `out`; `OUT_OF_MEMORY` if they do not fit.
+//
+// # Safety
+//
+// As [`ffibench_payroll_new`].
+enum ffibench_status ffibench_payroll_generate(size_t n,
+                                               uint64_t seed,
+                                               struct ffibench_payroll **out);
+
+// Frees a payroll and every column pointer it lent. NULL is ignored.
+//
+// # Safety
+//
+// `payroll` must be NULL or a live handle from this library, freed only here.
+void ffibench_payroll_free(struct ffibench_payroll *payroll);
+
+// Writes the number of persons to `out`.
+//
+// # Safety
+//
+// `payroll` must be a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_payroll_len(const struct ffibench_payroll *payroll, size_t *out);
+
+// Writes a copy of the person at `index` to `out`, which the caller then owns (free it with
+// `ffibench_person_free`); `INVALID_VALUE` when `index >= len`.
+//
+// # Safety
+//
+// `payroll` must be a live handle; `out` as in [`ffibench_person_new`].
+enum ffibench_status ffibench_payroll_get(const struct ffibench_payroll *payroll,
+                                          size_t index,
+                                          struct ffibench_person *out);
+
+// Appends a copy of `person`, checked again (its fields are the caller's memory); the caller
+// keeps `person`. Column pointers lent before are invalid afterwards.
+//
+// # Safety
+//
+// `payroll` must be a live handle; `person` must point to a valid `ffibench_person`.
+enum ffibench_status ffibench_payroll_append(struct ffibench_payroll *payroll,
+                                             const struct ffibench_person *person);
+
+// Writes the pairwise sum of every salary (0.0 when empty) to `out`.
+//
+// # Safety
+//
+// `payroll` must be a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_payroll_total_salary(const struct ffibench_payroll *payroll,
+                                                   double *out);
+
+// Writes the bands `[k * width, (k + 1) * width)` that hold someone, ascending, as their
+// start in `starts[i]` and their mean salary in `means[i]`, and their number to `out_len`.
+// `capacity` is the length of both arrays; `FFIBENCH_PAYROLL_BANDS_MAX` is always enough.
+// `INVALID_VALUE` for `width < 1` or too small a `capacity`.
+//
+// # Safety
+//
+// `payroll` must be a live handle; `starts` and `means` must point to `capacity` writable
+// values each; `out_len` NULL or writable.
+enum ffibench_status ffibench_payroll_mean_salary_by_age_band(const struct ffibench_payroll *payroll,
+                                                              int64_t width,
+                                                              int64_t *starts,
+                                                              double *means,
+                                                              size_t capacity,
+                                                              size_t *out_len);
+
+// Multiplies the salary of everyone aged `min_age` or more by `1 + percent / 100` and writes
+// how many to `out`; `INVALID_VALUE` (and no change) for a bad `percent` or an overflow.
+//
+// # Safety
+//
+// `payroll` must be a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_payroll_give_raise(struct ffibench_payroll *payroll,
+                                                 double percent,
+                                                 int64_t min_age,
+                                                 size_t *out);
+
+// Writes copies of the `k` best-paid persons, best first (ties in table order), to
+// `out[0..]` and how many (`min(k, len)`) to `out_len`. The caller owns each person written
+// and frees it with `ffibench_person_free`.
+//
+// # Safety
+//
+// `payroll` must be a live handle; `out` must point to `k` writable `ffibench_person` (or be
+// NULL with `k == 0`); `out_len` NULL or writable.
+enum ffibench_status ffibench_payroll_top_earners(const struct ffibench_payroll *payroll,
+                                                  size_t k,
+                                                  struct ffibench_person *out,
+                                                  size_t *out_len);
+
+// Lends the age column (`int64_t`, table order): see [`lend`] for how long it stays valid.
+//
+// # Safety
+//
+// `payroll` must be a live handle; `out` and `out_len` NULL or writable.
+enum ffibench_status ffibench_payroll_ages(const struct ffibench_payroll *payroll,
+                                           const int64_t **out,
+                                           size_t *out_len);
+
+// Lends the salary column (`double`, table order), valid until the payroll grows or is freed.
+//
+// # Safety
+//
+// `payroll` must be a live handle; `out` and `out_len` NULL or writable.
+enum ffibench_status ffibench_payroll_salaries(const struct ffibench_payroll *payroll,
+                                               const double **out,
+                                               size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

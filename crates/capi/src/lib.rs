@@ -9,10 +9,12 @@
 mod arrays;
 mod basic;
 mod error;
+mod person;
 
 pub use arrays::*;
 pub use basic::*;
 pub use error::{Status, ffibench_last_error_message};
+pub use person::*;
 
 use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};

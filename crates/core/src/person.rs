@@ -285,18 +285,29 @@ impl Payroll {
     }
 
     /// Copies of the `k` best-paid persons, best first; ties keep table order.
+    ///
+    /// A selection, then a sort of the `k` chosen: O(n + k log k), not a sort of everyone. The
+    /// order (salary descending, then index) is total, so the result is the spec's stable sort.
     pub fn top_earners(&self, k: usize) -> Vec<Person> {
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        // A stable sort on descending salary keeps ties in table order, as the spec's sorted();
         // partial_cmp (salaries are never NaN) ties 0.0 with -0.0, as Python's comparison does.
-        order.sort_by(|&a, &b| {
-            let (left, right) = (self.salaries[b], self.salaries[a]);
+        let better = |a: &usize, b: &usize| {
+            let (left, right) = (self.salaries[*b], self.salaries[*a]);
             left.partial_cmp(&right)
                 .unwrap_or(std::cmp::Ordering::Equal)
-        });
+                .then(a.cmp(b))
+        };
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        let k = k.min(order.len());
+        if k == 0 {
+            return Vec::new();
+        }
+        if k < order.len() {
+            order.select_nth_unstable_by(k - 1, better);
+            order.truncate(k);
+        }
+        order.sort_unstable_by(better);
         order
             .into_iter()
-            .take(k)
             .filter_map(|index| self.get(index))
             .collect()
     }
@@ -353,6 +364,26 @@ mod tests {
         let top = payroll.top_earners(2);
         assert_eq!(top[0].name(), "Mateo");
         assert_eq!(top[1].name(), "José");
+    }
+
+    #[test]
+    fn top_earners_keep_table_order_on_ties() {
+        let mut payroll = Payroll::new();
+        for (name, salary) in [("A", 1.0), ("B", 3.0), ("C", 1.0), ("D", 3.0), ("E", -0.0)] {
+            payroll.push(Person::new(name, 30, salary).unwrap());
+        }
+        payroll.push(Person::new("F", 30, 0.0).unwrap());
+        let names = |k| {
+            payroll
+                .top_earners(k)
+                .iter()
+                .map(|person| person.name().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(3), ["B", "D", "A"]);
+        assert_eq!(names(5), ["B", "D", "A", "C", "E"]);
+        assert_eq!(names(10), ["B", "D", "A", "C", "E", "F"]);
+        assert!(names(0).is_empty());
     }
 
     #[test]

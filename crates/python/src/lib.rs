@@ -7,9 +7,10 @@
 mod arrays;
 mod basic;
 mod error;
+mod person;
 
 /// The scenario submodules of `ffibench._native`, one per scenario.
-const SUBMODULES: &[&str] = &["basic", "arrays"];
+const SUBMODULES: &[&str] = &["basic", "person", "arrays"];
 
 use pyo3::prelude::*;
 
@@ -20,6 +21,8 @@ mod native {
     use super::arrays::arrays;
     #[pymodule_export]
     use super::basic::basic;
+    #[pymodule_export]
+    use super::person::person;
 
     use pyo3::prelude::*;
     use pyo3::types::PyDict;

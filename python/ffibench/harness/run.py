@@ -62,7 +62,7 @@ def plan_tasks(
 
 
 def _check_and_time(
-    task: Task, participant: Participant, args: tuple[Any, ...], expected: Any, quick: bool
+    task: Task, participant: Participant, expected: Any, quick: bool
 ) -> dict[str, Any]:
     scenario, operation, size = task.scenario.name, task.operation.name, task.size
 
@@ -73,14 +73,19 @@ def _check_and_time(
         return result("error" if participant.broken else "not-applicable", participant.reason)
     try:
         start = time.perf_counter()
-        answer = participant.function(*args)
+        args = task.operation.arguments(participant.function, size)
+        setup_s = time.perf_counter() - start
+        run_once = task.operation.runner(participant.function)
+        start = time.perf_counter()
+        answer = run_once(*args)
         first_call_s = time.perf_counter() - start
     except Exception as error:
         return result("error", f"{type(error).__name__}: {error}")
     if not task.operation.check_for(participant)(answer, expected):
         return result("mismatch", f"expected {_short.repr(expected)}, got {_short.repr(answer)}")
-    call_s = timing.estimate(participant.function, args, first_call_s)
-    how = timing.plan(call_s, quick)
+    call_s = timing.estimate(run_once, args, first_call_s)
+    del args, answer  # each worker process builds its own; free this one's memory first
+    how = timing.plan(call_s, quick, setup_s)
     try:
         values = timing.measure(scenario, operation, size, participant.name, how, call_s)
     except timing.TimingError as error:
@@ -116,12 +121,14 @@ def run(
         bar = progress.add_task("starting", total=total)
         for task in tasks:
             label = scenarios.benchmark_id(task.scenario.name, task.operation.name, task.size)
-            args = task.operation.make_args(task.size)
             progress.update(bar, description=f"{label}: reference")
             reference = getattr(backend("python"), task.scenario.name)
             expected_error = None
             try:
-                expected = getattr(reference, task.operation.function_name)(*args)
+                function = getattr(reference, task.operation.function_name)
+                args = task.operation.arguments(function, task.size)
+                expected = task.operation.runner(function)(*args)
+                del args
             except Exception as error:  # a broken spec: nothing can be checked against it
                 expected_error = f"the reference failed: {type(error).__name__}: {error}"
             for participant in task.participants:
@@ -138,7 +145,7 @@ def run(
                         )
                     )
                 else:
-                    results.add(_check_and_time(task, participant, args, expected, quick))
+                    results.add(_check_and_time(task, participant, expected, quick))
                 progress.advance(bar)
     if criterion_dir is not None:
         # A criterion id names the function (`sum`), which `sum:list` and `sum:array` share.

@@ -52,6 +52,7 @@ class Plan:
     processes: int
     values: int
     warmups: int
+    setup_seconds: float = 0.0
 
     @property
     def calls_per_value(self) -> int:
@@ -59,7 +60,8 @@ class Plan:
 
     def expected_seconds(self, call_seconds: float) -> float:
         value = self.calls_per_value * call_seconds
-        return self.processes * (SPAWN_S + (self.values + self.warmups) * value)
+        per_process = SPAWN_S + self.setup_seconds + (self.values + self.warmups) * value
+        return self.processes * per_process
 
 
 def estimate(function: Callable[..., Any], args: tuple[Any, ...], first_call_s: float) -> float:
@@ -77,12 +79,14 @@ def estimate(function: Callable[..., Any], args: tuple[Any, ...], first_call_s: 
         calls *= 4
 
 
-def plan(call_seconds: float, quick: bool) -> Plan:
+def plan(call_seconds: float, quick: bool, setup_seconds: float = 0.0) -> Plan:
     """The loops and processes for a call of ``call_seconds``, within a per-benchmark budget.
 
     Full runs aim at ~2.5 s a benchmark (pyperf's 0.1 s values, up to 20 processes); ``--quick``
     at ~0.6 s (0.02 s values, up to 3 processes). A call too long for the budget still gets
-    one process with one warm-up; quick runs then keep a single value.
+    one process with one warm-up; quick runs then keep a single value. ``setup_seconds`` is
+    what each worker spends building its inputs (a million Python objects take seconds): it
+    counts against the budget like the process start.
     """
     min_time, budget, max_processes = (0.02, 0.6, 3) if quick else (0.1, 2.5, 20)
     inner = 10 if call_seconds < UNROLL_BELOW_S else 1
@@ -91,9 +95,9 @@ def plan(call_seconds: float, quick: bool) -> Plan:
     values, warmups = 3, 1
     if quick and value_s > 0.5:
         values = 1
-    per_process = SPAWN_S + (values + warmups) * value_s
+    per_process = SPAWN_S + setup_seconds + (values + warmups) * value_s
     processes = max(1, min(max_processes, int(budget // per_process)))
-    return Plan(loops, inner, processes, values, warmups)
+    return Plan(loops, inner, processes, values, warmups, setup_seconds)
 
 
 def measure(

@@ -20,14 +20,16 @@ from ffibench import scenarios
 _OPTIONS = ("scenario", "operation", "participant", "size", "unroll")
 
 
-def make_timer(arity: int, unroll: int) -> Callable[..., float]:
-    """A pyperf ``time_func(loops, function, *args)`` making ``unroll`` calls per loop iteration.
+def make_timer(code: str, arity: int, unroll: int) -> Callable[..., float]:
+    """A pyperf ``time_func(loops, function, *args)`` running ``code`` ``unroll`` times per loop
+    iteration.
 
-    The call is spelled out with its arguments as names, not ``function(*args)``, so that the
-    timed code is exactly the call a user writes.
+    ``code`` is the operation's timed code over ``function`` and the arguments as names
+    ``a0``, ``a1``… (``function(a0, a1)``, not ``function(*args)``; or ``a0.salary``), so that
+    the timed code is exactly what a user writes.
     """
     names = ", ".join(f"a{index}" for index in range(arity))
-    call = f"function({names})"
+    call = code
     source = (
         f"def timer(loops, function{', ' if names else ''}{names}):\n"
         "    iterations = range(loops)\n"
@@ -60,11 +62,11 @@ def main() -> None:
     [participant] = scenarios.participants(scenario, operation, (args.ffibench_participant,))
     if participant.function is None:
         raise SystemExit(f"{participant.name} cannot run {operation.name}: {participant.reason}")
-    call_args = operation.make_args(size)
+    call_args = operation.arguments(participant.function, size)
     unroll = int(args.ffibench_unroll)
     runner.bench_time_func(
         scenarios.benchmark_id(scenario.name, operation.name, size, participant.name),
-        make_timer(len(call_args), unroll),
+        make_timer(operation.code(len(call_args)), len(call_args), unroll),
         participant.function,
         *call_args,
         inner_loops=unroll,

@@ -7,8 +7,11 @@ Person
     (``ValueError``; a lone surrogate: ``UnicodeEncodeError``, as in scenario 1); ``age`` an int
     (``__index__``; ``TypeError`` otherwise) in ``0 ..= AGE_MAX`` (``ValueError``; beyond 64 bits
     ``OverflowError``); ``salary`` a real number (as ``float()`` takes a number; ``TypeError``
-    otherwise), finite and ``>= 0`` (``ValueError``). Two persons are equal when their three
-    fields are. ``repr`` is ``Person(name='Ada', age=36, salary=5200.0)``.
+    otherwise), finite and ``>= 0`` (``ValueError``). The constructor converts all three
+    arguments (type errors) before it checks any value. Fields cannot be deleted
+    (``AttributeError``) and there are no others. Two persons are equal when their three
+    fields are; a person is not hashable (it is mutable). ``repr`` is
+    ``Person(name='Ada', age=36, salary=5200.0)``.
 Payroll
     A table of persons in insertion order. ``Payroll.generate(n, seed)`` makes ``n`` persons
     from the counter-based generator of scenario 3 (:func:`ffibench.pure.arrays.draw`): person
@@ -21,6 +24,7 @@ Payroll
 
 from __future__ import annotations
 
+import heapq
 import math
 import operator
 from collections.abc import Iterator
@@ -45,33 +49,51 @@ NAMES = (
 )  # fmt: skip
 
 
-def _check_name(value: object) -> str:
-    name = check_str(value, "name")
-    if not 1 <= len(name) <= NAME_MAX_CHARS:
-        raise ValueError(f"name must have 1 to {NAME_MAX_CHARS} characters, not {len(name)}")
-    return name
+def convert_name(value: object) -> str:
+    """``value`` if it is a str UTF-8 can encode (``TypeError``, ``UnicodeEncodeError``)."""
+    return check_str(value, "name")
 
 
-def _check_age(value: object) -> int:
+def convert_age(value: object) -> int:
+    """``value`` as a signed 64-bit int (``TypeError``, ``OverflowError``); not range-checked."""
     try:
         age = operator.index(value)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(f"age must be an integer, not {type(value).__name__}") from None
     if not -(2**63) <= age < 2**63:
         raise OverflowError(f"age = {age} is out of the signed 64-bit range")
+    return age
+
+
+def convert_salary(value: object) -> float:
+    """``value`` as a float (``TypeError``); not range-checked."""
+    return as_f64(value, "salary")
+
+
+def _check_name(name: str) -> str:
+    if not 1 <= len(name) <= NAME_MAX_CHARS:
+        raise ValueError(f"name must have 1 to {NAME_MAX_CHARS} characters, not {len(name)}")
+    return name
+
+
+def _check_age(age: int) -> int:
     if not 0 <= age <= AGE_MAX:
         raise ValueError(f"age must be in 0..={AGE_MAX}, not {age}")
     return age
 
 
-def _check_salary(value: object) -> float:
-    salary = as_f64(value, "salary")
+def _check_salary(salary: float) -> float:
     if not (math.isfinite(salary) and salary >= 0.0):
         raise ValueError(f"salary must be finite and >= 0, not {salary!r}")
     return salary
 
 
-_CHECKS = {"name": _check_name, "age": _check_age, "salary": _check_salary}
+#: Each field's conversion (``TypeError``, ``OverflowError``) and value check (``ValueError``).
+_FIELDS = {
+    "name": (convert_name, _check_name),
+    "age": (convert_age, _check_age),
+    "salary": (convert_salary, _check_salary),
+}
 
 
 class Person:
@@ -93,16 +115,20 @@ class Person:
     salary: float
 
     def __init__(self, name: str, age: int, salary: float) -> None:
-        checked = (_check_name(name), _check_age(age), _check_salary(salary))
-        object.__setattr__(self, "name", checked[0])
-        object.__setattr__(self, "age", checked[1])
-        object.__setattr__(self, "salary", checked[2])
+        # Every type first, then every value: the order in which the Rust backends fail too.
+        converted = (convert_name(name), convert_age(age), convert_salary(salary))
+        object.__setattr__(self, "name", _check_name(converted[0]))
+        object.__setattr__(self, "age", _check_age(converted[1]))
+        object.__setattr__(self, "salary", _check_salary(converted[2]))
 
     def __setattr__(self, field: str, value: object) -> None:
-        check = _CHECKS.get(field)
-        if check is None:
+        if field not in _FIELDS:
             raise AttributeError(f"'Person' object has no attribute {field!r}")
-        object.__setattr__(self, field, check(value))
+        convert, check = _FIELDS[field]
+        object.__setattr__(self, field, check(convert(value)))
+
+    def __delattr__(self, field: str) -> None:
+        raise AttributeError(f"cannot delete the field {field!r} of a Person")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Person):
@@ -112,7 +138,12 @@ class Person:
     __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
 
     def __repr__(self) -> str:
-        return f"Person(name={self.name!r}, age={self.age!r}, salary={self.salary!r})"
+        return person_repr(self.name, self.age, self.salary)
+
+
+def person_repr(name: str, age: int, salary: float) -> str:
+    """``Person(name='Ada', age=36, salary=5200.0)``: the repr of every backend's Person."""
+    return f"Person(name={name!r}, age={age!r}, salary={salary!r})"
 
 
 def generated_person(seed: int, index: int) -> Person:
@@ -141,10 +172,7 @@ class Payroll:
     @classmethod
     def generate(cls, n: int, seed: int) -> Payroll:
         """``n`` generated persons (see the module docstring); ``n >= 0``, ``0 <= seed < 2**64``."""
-        count = _check_count(n, "n")
-        stream = operator.index(seed)  # type: ignore[arg-type]
-        if not 0 <= stream < 2**64:
-            raise OverflowError(f"seed = {stream} is not in 0 .. 2**64 - 1")
+        count, stream = check_count(n, "n"), check_seed(seed)
         payroll = cls()
         payroll._persons = [generated_person(stream, index) for index in range(count)]
         return payroll
@@ -154,10 +182,7 @@ class Payroll:
 
     def __getitem__(self, index: int) -> Person:
         """A copy of the person at ``index`` (negative from the end); ``IndexError`` outside."""
-        position = operator.index(index)
-        if not -len(self._persons) <= position < len(self._persons):
-            raise IndexError(f"payroll index {position} out of range for {len(self)} persons")
-        person = self._persons[position]
+        person = self._persons[resolve_index(index, len(self._persons))]
         return Person(person.name, person.age, person.salary)
 
     def __iter__(self) -> Iterator[Person]:
@@ -177,9 +202,7 @@ class Payroll:
         """``{band start: mean salary}`` over bands ``[k * width, (k + 1) * width)`` that hold
         someone, in ascending order; each mean is a pairwise sum over the band's persons in
         table order, divided by their count. ``width >= 1``."""
-        size = _check_count(width, "width")
-        if size < 1:
-            raise ValueError(f"width must be >= 1, not {size}")
+        size = check_width(width)
         bands: dict[int, list[float]] = {}
         for person in self._persons:
             bands.setdefault(person.age // size * size, []).append(person.salary)
@@ -189,10 +212,9 @@ class Payroll:
         """Multiply the salary of everyone aged ``min_age`` or more by ``1 + percent / 100``;
         return how many. ``percent`` finite and ``>= -100``; a salary that would overflow raises
         ``ValueError`` and changes nothing."""
-        rate = as_f64(percent, "percent")
+        rate, threshold = convert_raise(percent, min_age)
         if not (math.isfinite(rate) and rate >= -100.0):
             raise ValueError(f"percent must be finite and >= -100, not {rate!r}")
-        threshold = _check_age_bound(min_age)
         factor = 1.0 + rate / 100.0
         chosen = [person for person in self._persons if person.age >= threshold]
         raised = [person.salary * factor for person in chosen]
@@ -203,25 +225,46 @@ class Payroll:
         return len(chosen)
 
     def top_earners(self, k: int) -> list[Person]:
-        """Copies of the ``k`` best-paid persons, best first; ties keep table order."""
-        count = _check_count(k, "k")
-        order = sorted(range(len(self._persons)), key=lambda i: -self._persons[i].salary)
-        return [self[index] for index in order[:count]]
+        """Copies of the ``k`` best-paid persons, best first; ties keep table order.
+
+        ``heapq.nlargest`` is ``sorted(..., reverse=True)[:k]`` (stable) without the full sort.
+        """
+        count = check_count(k, "k")
+        persons = self._persons
+        best = heapq.nlargest(count, range(len(persons)), key=lambda i: persons[i].salary)
+        return [self[index] for index in best]
 
     def ages(self) -> Any:
-        """Every age, as a NumPy int64 array (a copy: Python holds no array to share)."""
+        """Every age, in table order, as a NumPy int64 array.
+
+        Here a copy: Python holds no array to share. The Rust backends return a read-only view
+        of their own column instead (no copy), which keeps the payroll alive, shows later raises,
+        and forbids ``append`` (``BufferError``) while it exists; see :meth:`salaries`.
+        """
         import numpy
 
         return numpy.array([person.age for person in self._persons], dtype=numpy.int64)
 
     def salaries(self) -> Any:
-        """Every salary, as a NumPy float64 array (a copy: Python holds no array to share)."""
+        """Every salary, in table order, as a NumPy float64 array.
+
+        Here a copy. The Rust backends hand out a read-only view of their salary column: it
+        keeps the payroll alive, shows the effect of a later ``give_raise`` (a copy would not),
+        and while any such view exists ``append`` raises ``BufferError``, as ``bytearray`` does
+        while exported, since growing the column could move it. Copy the view
+        (``numpy.array(view)``) to keep the values and free the payroll.
+        """
         import numpy
 
         return numpy.array([person.salary for person in self._persons], dtype=numpy.float64)
 
 
-def _check_count(value: object, name: str) -> int:
+# The argument conversions every backend shares; the C-ABI wrappers call them before the
+# library, as PyO3's argument extraction does before the core.
+
+
+def check_count(value: object, name: str) -> int:
+    """``value`` as a count: an int, ``ValueError`` below 0, ``OverflowError`` from ``2**63``."""
     count = operator.index(value)  # type: ignore[arg-type]
     if count < 0:
         raise ValueError(f"{name} must be >= 0, not {count}")
@@ -230,8 +273,37 @@ def _check_count(value: object, name: str) -> int:
     return count
 
 
-def _check_age_bound(value: object) -> int:
-    bound = operator.index(value)  # type: ignore[arg-type]
-    if not -(2**63) <= bound < 2**63:
-        raise OverflowError(f"min_age = {bound} is out of the signed 64-bit range")
-    return bound
+def check_seed(value: object) -> int:
+    """``value`` as a seed: an int in ``0 .. 2**64 - 1`` (``OverflowError`` outside)."""
+    seed = operator.index(value)  # type: ignore[arg-type]
+    if not 0 <= seed < 2**64:
+        raise OverflowError(f"seed = {seed} is not in 0 .. 2**64 - 1")
+    return seed
+
+
+def check_width(value: object) -> int:
+    """``value`` as a band width: ``ValueError`` below 1, ``OverflowError`` from ``2**63``."""
+    width = operator.index(value)  # type: ignore[arg-type]
+    if width >= 2**63:
+        raise OverflowError(f"width = {width} does not fit a signed 64-bit integer")
+    if width < 1:
+        raise ValueError(f"width must be >= 1, not {width}")
+    return width
+
+
+def convert_raise(percent: object, min_age: object) -> tuple[float, int]:
+    """``give_raise``'s arguments as ``(float, signed 64-bit int)``; values not checked."""
+    rate = as_f64(percent, "percent")
+    threshold = operator.index(min_age)  # type: ignore[arg-type]
+    if not -(2**63) <= threshold < 2**63:
+        raise OverflowError(f"min_age = {threshold} is out of the signed 64-bit range")
+    return rate, threshold
+
+
+def resolve_index(index: object, length: int) -> int:
+    """``index`` (negative from the end) as a position in ``0 .. length - 1``; ``IndexError``
+    outside, ``TypeError`` for a non-int (a slice too)."""
+    position = operator.index(index)  # type: ignore[arg-type]
+    if not -length <= position < length:
+        raise IndexError(f"payroll index {position} out of range for {length} persons")
+    return position + length if position < 0 else position

@@ -59,6 +59,13 @@ class Operation:
     without a natural size has ``(None,)``. ``make_args(size)`` builds the arguments.
     ``function`` is the backends' function when it is not ``name`` (``sum:list`` and
     ``sum:array`` both call ``sum``, on different inputs).
+
+    Operations on objects that each participant makes itself (a ``Person``, a ``Payroll``) add
+    ``setup(function, args)``, which turns ``make_args(size)`` into the timed arguments with
+    the participant's own ``function`` (a class), outside the timed region; and ``statement``,
+    the timed code when it is not a plain call: an expression or a statement over ``function``
+    and the arguments ``a0``, ``a1``… (``a0.salary``, ``a0.salary = a1``). ``result`` is the
+    expression checked after a statement that has no value of its own.
     """
 
     name: str
@@ -70,6 +77,9 @@ class Operation:
     compare: Callable[[object, object], bool] = exact
     function: str | None = None
     anchor_compare: Callable[[object, object], bool] | None = None
+    setup: Callable[[Callable[..., Any], tuple[Any, ...]], tuple[Any, ...]] | None = None
+    statement: str | None = None
+    result: str | None = None
 
     def check_for(self, participant: Participant) -> Callable[[object, object], bool]:
         """How to compare ``participant``'s answer: anchors may compute in another order
@@ -77,6 +87,24 @@ class Operation:
         if participant.is_anchor and self.anchor_compare is not None:
             return self.anchor_compare
         return self.compare
+
+    def arguments(self, function: Callable[..., Any], size: int | None) -> tuple[Any, ...]:
+        """The timed arguments for a participant whose function is ``function``."""
+        args = self.make_args(size)
+        return args if self.setup is None else self.setup(function, args)
+
+    def code(self, arity: int) -> str:
+        """The timed code over ``function`` and ``a0``, ``a1``…: ``statement``, or the call."""
+        if self.statement is not None:
+            return self.statement
+        return f"function({', '.join(f'a{index}' for index in range(arity))})"
+
+    def runner(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """A callable that runs the timed code once on the arguments and returns the answer to
+        check: ``function`` itself for a plain call."""
+        if self.statement is None:
+            return function
+        return _compile_runner(self.statement, self.result, function)
 
     @property
     def function_name(self) -> str:
@@ -86,6 +114,17 @@ class Operation:
     def sizes_for(self, quick: bool) -> tuple[int | None, ...]:
         """The sizes a run times: ``quick_sizes`` with ``--quick`` (when given), else ``sizes``."""
         return self.quick_sizes if quick and self.quick_sizes is not None else self.sizes
+
+
+def _compile_runner(statement: str, result: str | None, function: Callable[..., Any]) -> Any:
+    """``def run(*args)``: bind ``a0, a1, ...`` to the arguments, run ``statement``, return
+    ``result`` (or the statement's own value when it is an expression)."""
+    source = "def run(*args):\n    a0, a1, a2, a3, *_ = (*args, None, None, None, None)\n" + (
+        f"    {statement}\n    return {result}\n" if result else f"    return {statement}\n"
+    )
+    namespace: dict[str, Any] = {"function": function}
+    exec(source, namespace)
+    return namespace["run"]
 
 
 @dataclass(frozen=True)

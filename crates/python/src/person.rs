@@ -1,0 +1,314 @@
+//! Scenario 2, `person`, as the submodule `ffibench._native.person`.
+//!
+//! `Person` is a `#[pyclass]` over the core record: every field is a getter and a checked
+//! setter, so a read converts the Rust value into a Python object and a write runs the core's
+//! check. `Payroll` holds the core's columnar table on the Rust side; its bulk methods run in
+//! Rust over the columns, and `ages()` / `salaries()` hand NumPy a read-only view of a column
+//! instead of a copy.
+//!
+//! What keeps a view valid: its NumPy base object is a `ColumnOwner` holding a strong
+//! reference to the payroll (so the table cannot be freed under the view) and counting the
+//! live views. While the count is not zero, `append` raises `BufferError`, as `bytearray`
+//! does while exported, because growing a column may move it. `give_raise` writes in place
+//! and never moves a column, so it is allowed, and a view shows its effect.
+
+use pyo3::prelude::*;
+
+/// Scenario 2: a checked record and a table of many, across PyO3.
+#[pymodule(submodule)]
+pub(crate) mod person {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use ffibench_core::person as core;
+    use numpy::ndarray::ArrayView1;
+    use numpy::{Element, PyArray1, PyArrayMethods};
+    use pyo3::exceptions::{
+        PyBufferError, PyIndexError, PyOverflowError, PyTypeError, PyValueError,
+    };
+    use pyo3::prelude::*;
+    use pyo3::types::{PyDict, PyFloat, PyString};
+
+    use super::{ColumnOwner, PayrollIterator};
+    use crate::error::PyCoreError;
+
+    type Result<T> = std::result::Result<T, PyCoreError>;
+
+    /// A person: ``name``, ``age`` and ``salary``, each checked by the Rust core on every write.
+    #[pyclass(name = "Person", module = "ffibench._native.person", eq)]
+    #[derive(PartialEq)]
+    pub(crate) struct PyPerson {
+        pub(super) inner: core::Person,
+    }
+
+    #[pymethods]
+    impl PyPerson {
+        #[new]
+        fn new(name: &str, age: i64, salary: f64) -> Result<Self> {
+            Ok(Self {
+                inner: core::Person::new(name, age, salary)?,
+            })
+        }
+
+        /// The name: 1 to 256 characters.
+        #[getter]
+        fn name(&self) -> &str {
+            self.inner.name()
+        }
+
+        #[setter]
+        fn set_name(&mut self, name: &str) -> Result<()> {
+            Ok(self.inner.set_name(name)?)
+        }
+
+        /// The age: 0 to 150.
+        #[getter]
+        fn age(&self) -> i64 {
+            self.inner.age()
+        }
+
+        #[setter]
+        fn set_age(&mut self, age: i64) -> Result<()> {
+            Ok(self.inner.set_age(age)?)
+        }
+
+        /// The salary: finite and >= 0.
+        #[getter]
+        fn salary(&self) -> f64 {
+            self.inner.salary()
+        }
+
+        #[setter]
+        fn set_salary(&mut self, salary: f64) -> Result<()> {
+            Ok(self.inner.set_salary(salary)?)
+        }
+
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            // Python's own reprs of the str and the float, so the text is the spec's exactly.
+            let name = PyString::new(py, self.inner.name()).repr()?;
+            let salary = PyFloat::new(py, self.inner.salary()).repr()?;
+            Ok(format!(
+                "Person(name={name}, age={}, salary={salary})",
+                self.inner.age()
+            ))
+        }
+    }
+
+    /// Many persons in insertion order, held by Rust as three columns.
+    #[pyclass(name = "Payroll", module = "ffibench._native.person")]
+    pub(crate) struct PyPayroll {
+        pub(super) inner: core::Payroll,
+        /// How many NumPy views of a column are alive (see the module's documentation).
+        views: Arc<AtomicUsize>,
+    }
+
+    impl PyPayroll {
+        fn wrap(inner: core::Payroll) -> Self {
+            Self {
+                inner,
+                views: Arc::default(),
+            }
+        }
+
+        /// A read-only NumPy array over `column`, based on a new `ColumnOwner` of `this`.
+        fn view<'py, T: Element>(
+            this: &Bound<'py, Self>,
+            column: impl FnOnce(&core::Payroll) -> &[T],
+        ) -> PyResult<Bound<'py, PyArray1<T>>> {
+            let py = this.py();
+            let payroll = this.borrow();
+            let owner = Bound::new(py, ColumnOwner::new(this, &payroll.views))?;
+            let values = ArrayView1::from(column(&payroll.inner));
+            // SAFETY: the array's base object is `owner`, which keeps the payroll alive, and
+            // while `owner` lives its count makes `append` refuse to grow (the only way a
+            // column can be reallocated). So the memory stays valid as long as the array.
+            let array = unsafe { PyArray1::borrow_from_array(&values, owner.into_any()) };
+            // Read-only: a write through the view would skip the checks of every salary.
+            array
+                .try_readwrite()
+                .map_err(|error| PyValueError::new_err(error.to_string()))?
+                .make_nonwriteable();
+            Ok(array)
+        }
+    }
+
+    #[pymethods]
+    impl PyPayroll {
+        #[new]
+        fn new() -> Self {
+            Self::wrap(core::Payroll::new())
+        }
+
+        /// ``n`` generated persons, the same in every backend for the same ``seed``.
+        #[staticmethod]
+        fn generate(py: Python<'_>, n: i64, seed: u64) -> PyResult<Self> {
+            let count = usize::try_from(n)
+                .map_err(|_| PyValueError::new_err(format!("n must be >= 0, not {n}")))?;
+            let payroll = py
+                .detach(|| core::Payroll::generate(count, seed))
+                .map_err(PyCoreError::from)?;
+            Ok(Self::wrap(payroll))
+        }
+
+        fn __len__(&self) -> usize {
+            self.inner.len()
+        }
+
+        /// A copy of the person at ``index`` (negative from the end); ``IndexError`` outside.
+        fn __getitem__(&self, index: &Bound<'_, PyAny>) -> PyResult<PyPerson> {
+            let length = self.inner.len();
+            let out_of_range = || {
+                PyIndexError::new_err(format!(
+                    "payroll index {index} out of range for {length} persons"
+                ))
+            };
+            let position = match index.extract::<i64>() {
+                Ok(position) => position,
+                // An int beyond 64 bits is out of range, as it is in the spec.
+                Err(error) if error.is_instance_of::<PyOverflowError>(index.py()) => {
+                    return Err(out_of_range());
+                }
+                Err(error) => return Err(error),
+            };
+            let from_end = position < 0;
+            let offset = usize::try_from(position.unsigned_abs()).map_err(|_| out_of_range())?;
+            let resolved = if from_end {
+                length.checked_sub(offset)
+            } else {
+                Some(offset)
+            };
+            resolved
+                .and_then(|at| self.inner.get(at))
+                .map(|inner| PyPerson { inner })
+                .ok_or_else(out_of_range)
+        }
+
+        fn __iter__(this: Bound<'_, Self>) -> PayrollIterator {
+            PayrollIterator {
+                payroll: this.unbind(),
+                next: 0,
+            }
+        }
+
+        /// Add a copy of ``person`` at the end.
+        fn append(&mut self, person: &Bound<'_, PyAny>) -> PyResult<()> {
+            let person = person.cast::<PyPerson>().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "person must be a Person, not {}",
+                    person
+                        .get_type()
+                        .name()
+                        .map_or_else(|_| "object".to_owned(), |name| name.to_string())
+                ))
+            })?;
+            if self.views.load(Ordering::Acquire) > 0 {
+                return Err(PyBufferError::new_err(
+                    "cannot append to a Payroll while NumPy views of its columns exist: \
+                     delete them, or copy them with numpy.array(view), first",
+                ));
+            }
+            self.inner.push(person.borrow().inner.clone());
+            Ok(())
+        }
+
+        /// The pairwise sum of every salary; 0.0 when empty.
+        fn total_salary(&self) -> f64 {
+            self.inner.total_salary()
+        }
+
+        /// ``{band start: mean salary}`` over the age bands ``[k * width, (k + 1) * width)``.
+        fn mean_salary_by_age_band<'py>(
+            &self,
+            py: Python<'py>,
+            width: i64,
+        ) -> PyResult<Bound<'py, PyDict>> {
+            let bands = self
+                .inner
+                .mean_salary_by_age_band(width)
+                .map_err(PyCoreError::from)?;
+            let result = PyDict::new(py);
+            for (start, mean) in bands {
+                result.set_item(start, mean)?;
+            }
+            Ok(result)
+        }
+
+        /// Raise the salary of everyone aged ``min_age`` or more by ``percent``; how many.
+        fn give_raise(&mut self, percent: f64, min_age: i64) -> Result<usize> {
+            Ok(self.inner.give_raise(percent, min_age)?)
+        }
+
+        /// Copies of the ``k`` best-paid persons, best first; ties keep table order.
+        fn top_earners(&self, k: i64) -> PyResult<Vec<PyPerson>> {
+            let count = usize::try_from(k)
+                .map_err(|_| PyValueError::new_err(format!("k must be >= 0, not {k}")))?;
+            Ok(self
+                .inner
+                .top_earners(count)
+                .into_iter()
+                .map(|inner| PyPerson { inner })
+                .collect())
+        }
+
+        /// The ages as a read-only NumPy int64 view of the Rust column (no copy).
+        fn ages<'py>(this: &Bound<'py, Self>) -> PyResult<Bound<'py, PyArray1<i64>>> {
+            Self::view(this, core::Payroll::ages)
+        }
+
+        /// The salaries as a read-only NumPy float64 view of the Rust column (no copy).
+        fn salaries<'py>(this: &Bound<'py, Self>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            Self::view(this, core::Payroll::salaries)
+        }
+    }
+}
+
+// The helper classes live outside the module block, so they are not exported by name: users
+// meet them only as a view's `base` and as `iter(payroll)`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use person::{PyPayroll, PyPerson};
+
+/// The base object of a column view: keeps the payroll alive and counts the view.
+#[pyclass(module = "ffibench._native.person", frozen)]
+struct ColumnOwner {
+    _payroll: Py<PyPayroll>,
+    views: Arc<AtomicUsize>,
+}
+
+impl ColumnOwner {
+    fn new(payroll: &Bound<'_, PyPayroll>, views: &Arc<AtomicUsize>) -> Self {
+        views.fetch_add(1, Ordering::AcqRel);
+        Self {
+            _payroll: payroll.clone().unbind(),
+            views: Arc::clone(views),
+        }
+    }
+}
+
+impl Drop for ColumnOwner {
+    fn drop(&mut self) {
+        self.views.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Iterates over copies of a payroll's persons, in table order.
+#[pyclass(module = "ffibench._native.person")]
+struct PayrollIterator {
+    payroll: Py<PyPayroll>,
+    next: usize,
+}
+
+#[pymethods]
+impl PayrollIterator {
+    fn __iter__(this: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        this
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> Option<PyPerson> {
+        let inner = self.payroll.borrow(py).inner.get(self.next)?;
+        self.next += 1;
+        Some(PyPerson { inner })
+    }
+}

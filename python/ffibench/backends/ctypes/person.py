@@ -1,0 +1,278 @@
+"""Scenario 2 through the C ABI with ctypes: a ``Structure`` view of the ``#[repr(C)]`` person.
+
+A :class:`Person` holds an ``ffibench_person`` struct in Python memory: reading ``age`` or
+``salary`` reads the struct's field (no call into the library), reading ``name`` decodes the
+library-owned UTF-8 it points to. Writes convert the value as the spec does, then call
+``ffibench_person_set_*``, where the Rust core checks it. The name's memory belongs to the
+library and is freed exactly once, by ``ffibench_person_free`` when the Person dies.
+
+:class:`Payroll` wraps an opaque ``ffibench_payroll *``. ``ages()`` and ``salaries()`` wrap
+the library's own column in a read-only NumPy array (no copy); the array keeps the Payroll
+alive, and while any such array exists ``append`` raises ``BufferError`` (growing the column
+would move it under the array).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Iterator
+from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int64, c_size_t, c_uint64, c_void_p
+from typing import Any
+
+import numpy
+
+from ffibench.backends.ctypes._library import String, declare, fail
+from ffibench.pure.person import (
+    AGE_MAX,
+    check_count,
+    check_seed,
+    check_width,
+    convert_age,
+    convert_name,
+    convert_raise,
+    convert_salary,
+    person_repr,
+    resolve_index,
+)
+
+__all__ = ["Payroll", "Person"]
+
+
+class PersonStruct(ctypes.Structure):
+    """``ffibench_person``: the name owned by the library, age and salary plain values."""
+
+    _fields_ = (("name", String), ("age", c_int64), ("salary", c_double))
+
+
+_PERSON = POINTER(PersonStruct)
+_HANDLE = c_void_p
+#: ``FFIBENCH_PAYROLL_BANDS_MAX``: one band per age at most.
+_BANDS_MAX = AGE_MAX + 1
+
+_person_new = declare("ffibench_person_new", c_int, c_char_p, c_size_t, c_int64, c_double, _PERSON)
+_person_free = declare("ffibench_person_free", None, _PERSON)
+_set_name = declare("ffibench_person_set_name", c_int, _PERSON, c_char_p, c_size_t)
+_set_age = declare("ffibench_person_set_age", c_int, _PERSON, c_int64)
+_set_salary = declare("ffibench_person_set_salary", c_int, _PERSON, c_double)
+_payroll_new = declare("ffibench_payroll_new", c_int, POINTER(_HANDLE))
+_payroll_generate = declare(
+    "ffibench_payroll_generate", c_int, c_size_t, c_uint64, POINTER(_HANDLE)
+)
+_payroll_free = declare("ffibench_payroll_free", None, _HANDLE)
+_len = declare("ffibench_payroll_len", c_int, _HANDLE, POINTER(c_size_t))
+_get = declare("ffibench_payroll_get", c_int, _HANDLE, c_size_t, _PERSON)
+_append = declare("ffibench_payroll_append", c_int, _HANDLE, _PERSON)
+_total_salary = declare("ffibench_payroll_total_salary", c_int, _HANDLE, POINTER(c_double))
+_bands = declare(
+    "ffibench_payroll_mean_salary_by_age_band",
+    c_int,
+    _HANDLE,
+    c_int64,
+    POINTER(c_int64),
+    POINTER(c_double),
+    c_size_t,
+    POINTER(c_size_t),
+)
+_give_raise = declare(
+    "ffibench_payroll_give_raise", c_int, _HANDLE, c_double, c_int64, POINTER(c_size_t)
+)
+_top_earners = declare(
+    "ffibench_payroll_top_earners", c_int, _HANDLE, c_size_t, _PERSON, POINTER(c_size_t)
+)
+_ages = declare(
+    "ffibench_payroll_ages", c_int, _HANDLE, POINTER(POINTER(c_int64)), POINTER(c_size_t)
+)
+_salaries = declare(
+    "ffibench_payroll_salaries", c_int, _HANDLE, POINTER(POINTER(c_double)), POINTER(c_size_t)
+)
+
+
+def _check(status: int) -> None:
+    if status:
+        raise fail(status)
+
+
+class Person:
+    """A person over an ``ffibench_person`` struct (see :class:`ffibench.pure.person.Person`).
+
+    Examples
+    --------
+    >>> ada = Person("Ada", 36, 5200.0)
+    >>> ada.age += 1
+    >>> ada
+    Person(name='Ada', age=37, salary=5200.0)
+    """
+
+    __slots__ = ("_struct",)
+    _struct: PersonStruct
+
+    def __init__(self, name: str, age: int, salary: float) -> None:
+        data = convert_name(name).encode("utf-8")
+        years, pay = convert_age(age), convert_salary(salary)
+        struct = PersonStruct()
+        _check(_person_new(data, len(data), years, pay, byref(struct)))
+        self._struct = struct
+
+    @classmethod
+    def _adopt(cls, struct: PersonStruct) -> Person:
+        """A Person taking over ``struct``, a person the library just wrote (and its name)."""
+        person = object.__new__(cls)
+        person._struct = struct
+        return person
+
+    def __del__(self) -> None:
+        struct = getattr(self, "_struct", None)
+        if struct is not None:  # None when __init__ failed before the library made it
+            _person_free(byref(struct))
+
+    @property
+    def name(self) -> str:
+        name = self._struct.name
+        return ctypes.string_at(name.ptr, name.len).decode("utf-8")
+
+    @name.setter
+    def name(self, value: str) -> None:
+        data = convert_name(value).encode("utf-8")
+        _check(_set_name(byref(self._struct), data, len(data)))
+
+    @property
+    def age(self) -> int:
+        return self._struct.age
+
+    @age.setter
+    def age(self, value: int) -> None:
+        _check(_set_age(byref(self._struct), convert_age(value)))
+
+    @property
+    def salary(self) -> float:
+        return self._struct.salary
+
+    @salary.setter
+    def salary(self, value: float) -> None:
+        _check(_set_salary(byref(self._struct), convert_salary(value)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Person):
+            return NotImplemented
+        mine, theirs = self._struct, other._struct
+        return (mine.age, mine.salary, self.name) == (theirs.age, theirs.salary, other.name)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
+
+    def __repr__(self) -> str:
+        return person_repr(self.name, self.age, self.salary)
+
+
+class _ColumnKeeper:
+    """Hangs on the memory under a column view: keeps the Payroll alive and counts the view."""
+
+    __slots__ = ("_payroll",)
+
+    def __init__(self, payroll: Payroll) -> None:
+        payroll._views += 1
+        self._payroll = payroll
+
+    def __del__(self) -> None:
+        self._payroll._views -= 1
+
+
+class Payroll:
+    """Many persons, held by the library (see :class:`ffibench.pure.person.Payroll`).
+
+    Examples
+    --------
+    >>> payroll = Payroll.generate(1000, 7)
+    >>> len(payroll), payroll[0] == Payroll.generate(1, 7)[0]
+    (1000, True)
+    """
+
+    __slots__ = ("_handle", "_views")
+
+    def __init__(self) -> None:
+        self._views = 0
+        self._handle = _HANDLE()
+        _check(_payroll_new(byref(self._handle)))
+
+    @classmethod
+    def generate(cls, n: int, seed: int) -> Payroll:
+        """``n`` generated persons; the same table as every backend's for the same ``seed``."""
+        count, stream = check_count(n, "n"), check_seed(seed)
+        payroll = object.__new__(cls)
+        payroll._views = 0
+        payroll._handle = _HANDLE()
+        _check(_payroll_generate(count, stream, byref(payroll._handle)))
+        return payroll
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle:
+            _payroll_free(handle)
+
+    def __len__(self) -> int:
+        length = c_size_t()
+        _check(_len(self._handle, byref(length)))
+        return length.value
+
+    def __getitem__(self, index: int) -> Person:
+        struct = PersonStruct()
+        _check(_get(self._handle, resolve_index(index, len(self)), byref(struct)))
+        return Person._adopt(struct)
+
+    def __iter__(self) -> Iterator[Person]:
+        return (self[index] for index in range(len(self)))
+
+    def append(self, person: Person) -> None:
+        """Add a copy of ``person`` at the end; ``BufferError`` while column views exist."""
+        if not isinstance(person, Person):
+            raise TypeError(f"person must be a Person, not {type(person).__name__}")
+        if self._views:
+            raise BufferError(
+                "cannot append to a Payroll while NumPy views of its columns exist: "
+                "delete them, or copy them with numpy.array(view), first"
+            )
+        _check(_append(self._handle, byref(person._struct)))
+
+    def total_salary(self) -> float:
+        """The pairwise sum of every salary; 0.0 when empty."""
+        total = c_double()
+        _check(_total_salary(self._handle, byref(total)))
+        return total.value
+
+    def mean_salary_by_age_band(self, width: int) -> dict[int, float]:
+        """``{band start: mean salary}`` over the age bands that hold someone, ascending."""
+        size, capacity = check_width(width), _BANDS_MAX
+        starts, means, count = (c_int64 * capacity)(), (c_double * capacity)(), c_size_t()
+        _check(_bands(self._handle, size, starts, means, capacity, byref(count)))
+        return dict(zip(starts[: count.value], means[: count.value], strict=True))
+
+    def give_raise(self, percent: float, min_age: int) -> int:
+        """Raise everyone aged ``min_age`` or more by ``percent``; how many were raised."""
+        rate, threshold = convert_raise(percent, min_age)
+        raised = c_size_t()
+        _check(_give_raise(self._handle, rate, threshold, byref(raised)))
+        return raised.value
+
+    def top_earners(self, k: int) -> list[Person]:
+        """Copies of the ``k`` best-paid persons, best first; ties keep table order."""
+        wanted = min(check_count(k, "k"), len(self))
+        slots, count = (PersonStruct * wanted)(), c_size_t()
+        _check(_top_earners(self._handle, wanted, slots, byref(count)))
+        # Each struct moves into its own Person, which frees its name once.
+        return [Person._adopt(PersonStruct.from_buffer_copy(slot)) for slot in slots[: count.value]]
+
+    def _view(self, lend: Any, element: Any, dtype: Any) -> Any:
+        pointer, length = POINTER(element)(), c_size_t()
+        _check(lend(self._handle, byref(pointer), byref(length)))
+        if length.value == 0:
+            return numpy.empty(0, dtype=dtype)
+        column = ctypes.cast(pointer, POINTER(element * length.value)).contents
+        column._keeper = _ColumnKeeper(self)  # type: ignore[attr-defined]
+        return numpy.frombuffer(memoryview(column).toreadonly(), dtype=dtype)
+
+    def ages(self) -> Any:
+        """The ages as a read-only int64 view of the library's column (no copy)."""
+        return self._view(_ages, c_int64, numpy.int64)
+
+    def salaries(self) -> Any:
+        """The salaries as a read-only float64 view of the library's column (no copy)."""
+        return self._view(_salaries, c_double, numpy.float64)

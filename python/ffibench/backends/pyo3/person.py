@@ -1,0 +1,5 @@
+"""Scenario 2 through PyO3: the native module's ``#[pyclass]`` types themselves."""
+
+from ffibench._native.person import Payroll, Person
+
+__all__ = ["Payroll", "Person"]
