@@ -66,6 +66,39 @@ int main(void) {
     CHECK(scores[3] > 1.0 && scores[1] < -0.5);
     CHECK(ffibench_arrays_normalize(values, 4, NULL) == FFIBENCH_STATUS_NULL_POINTER);
 
+    /* A person is a plain struct: fields are read directly; its name is the library's. */
+    ffibench_person ada = {0};
+    CHECK(ffibench_person_new("Ada", 3, 36, 5200.0, &ada) == FFIBENCH_STATUS_OK);
+    CHECK(ada.age == 36 && ada.salary == 5200.0 && ada.name.len == 3);
+    CHECK(memcmp(ada.name.ptr, "Ada", 3) == 0);
+    CHECK(ffibench_person_set_age(&ada, FFIBENCH_PERSON_AGE_MAX + 1) == FFIBENCH_STATUS_INVALID_VALUE);
+    CHECK(ada.age == 36);
+    CHECK(ffibench_person_set_name(&ada, "Zo\xc3\xab", 4) == FFIBENCH_STATUS_OK && ada.name.len == 4);
+
+    ffibench_payroll *payroll = NULL;
+    CHECK(ffibench_payroll_generate(1000, 7, &payroll) == FFIBENCH_STATUS_OK);
+    CHECK(ffibench_payroll_append(payroll, &ada) == FFIBENCH_STATUS_OK);
+    ffibench_person_free(&ada);
+    ffibench_person_free(&ada); /* emptied by the first free: a no-op */
+    size_t count = 0;
+    CHECK(ffibench_payroll_len(payroll, &count) == FFIBENCH_STATUS_OK && count == 1001);
+    const double *salaries = NULL;
+    CHECK(ffibench_payroll_salaries(payroll, &salaries, &count) == FFIBENCH_STATUS_OK);
+    CHECK(count == 1001 && salaries[1000] == 5200.0);
+    ffibench_person best[3];
+    CHECK(ffibench_payroll_top_earners(payroll, 3, best, &count) == FFIBENCH_STATUS_OK && count == 3);
+    CHECK(best[0].salary >= best[1].salary && best[1].salary >= best[2].salary);
+    for (size_t i = 0; i < count; i++) {
+        ffibench_person_free(&best[i]);
+    }
+    int64_t starts[FFIBENCH_PAYROLL_BANDS_MAX];
+    double means[FFIBENCH_PAYROLL_BANDS_MAX];
+    CHECK(ffibench_payroll_mean_salary_by_age_band(payroll, 10, starts, means,
+                                                   FFIBENCH_PAYROLL_BANDS_MAX, &count) == FFIBENCH_STATUS_OK);
+    CHECK(count >= 5 && starts[0] <= 20 && means[0] >= 2000.0);
+    CHECK(ffibench_payroll_give_raise(payroll, -200.0, 0, &count) == FFIBENCH_STATUS_INVALID_VALUE);
+    ffibench_payroll_free(payroll);
+
     if (failures == 0) {
         printf("smoke: ok\n");
     }

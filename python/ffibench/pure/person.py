@@ -27,7 +27,7 @@ from __future__ import annotations
 import heapq
 import math
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ffibench.pure.arrays import draw, pairwise_sum
@@ -89,7 +89,7 @@ def _check_salary(salary: float) -> float:
 
 
 #: Each field's conversion (``TypeError``, ``OverflowError``) and value check (``ValueError``).
-_FIELDS = {
+_FIELDS: dict[str, tuple[Callable[[object], Any], Callable[[Any], object]]] = {
     "name": (convert_name, _check_name),
     "age": (convert_age, _check_age),
     "salary": (convert_salary, _check_salary),

@@ -205,7 +205,7 @@ def _with_payroll(cls: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, 
 
 
 def _operations() -> tuple[Operation, ...]:
-    one = {"make_args": _one_person, "compare": same_records, "function": "Person"}
+    one: dict[str, Any] = {"make_args": _one_person, "compare": same_records, "function": "Person"}
     operations = [
         Operation("construct", "Person(name, age, salary), every field checked", **one),
         Operation(
@@ -239,7 +239,7 @@ def _operations() -> tuple[Operation, ...]:
             **one,
         ),
     ]
-    sized = {"sizes": SIZES, "quick_sizes": QUICK_SIZES, "size_unit": "persons"}
+    sized: dict[str, Any] = {"sizes": SIZES, "quick_sizes": QUICK_SIZES, "size_unit": "persons"}
     operations += [
         Operation(
             "construct_n",
@@ -291,6 +291,11 @@ def _operations() -> tuple[Operation, ...]:
     return tuple(operations)
 
 
+def _as_function(cls: type) -> Callable[..., Any]:
+    """A class where the registry expects a function: the participant's constructor."""
+    return cls
+
+
 SCENARIO = Scenario(
     name="person",
     title="Person records and payroll tables",
@@ -300,18 +305,23 @@ SCENARIO = Scenario(
         Anchor(
             "python:dataclass",
             "@dataclass(slots=True) Person: plain slots, nothing checked",
-            {
-                name: DataclassPerson
-                for name in ("construct", "read:name", "read:salary", "write:name", "write:salary")
-            }
-            | {"construct_n": DataclassPerson},
+            dict.fromkeys(
+                (
+                    "construct",
+                    "read:name",
+                    "read:salary",
+                    "write:name",
+                    "write:salary",
+                    "construct_n",
+                ),
+                _as_function(DataclassPerson),
+            ),
         ),
         Anchor(
             "numpy",
             "a payroll of NumPy columns: sum, unique + bincount, masks, stable argsort",
-            {
-                name: NumpyPayroll
-                for name in (
+            dict.fromkeys(
+                (
                     "generate",
                     "total_salary",
                     "mean_salary_by_age_band",
@@ -319,8 +329,9 @@ SCENARIO = Scenario(
                     "top_earners",
                     "ages",
                     "salaries",
-                )
-            },
+                ),
+                _as_function(NumpyPayroll),
+            ),
         ),
     ),
 )

@@ -1,0 +1,465 @@
+"""Scenario 2: every backend's Person and Payroll behave as the spec's, errors included.
+
+Answers of different backends are compared as plain records (``(name, age, salary)``), since a
+PyO3 Person and a spec Person are different classes. The column views of the Rust backends are
+held to their lifetime contract: no copy, read-only, the payroll kept alive, no growth while
+a view exists.
+"""
+
+from __future__ import annotations
+
+import doctest
+import gc
+import importlib
+import math
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ffibench
+from ffibench import scenarios
+from ffibench.harness import timing
+from ffibench.harness.run import Task, _check_and_time
+from ffibench.pure import person as spec
+from ffibench.scenarios import person as person_scenario
+from ffibench.scenarios.person import record, same_payroll, same_records
+from outcomes import outcome
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = scenarios.get("person")
+ADA = ("Ada", 36, 5200.0)
+
+
+def assert_same(spec_call: Any, backend_call: Any) -> None:
+    """Both raise the same class, or both return equal records."""
+    expected, got = outcome(spec_call), outcome(backend_call)
+    if "raises" in (expected[0], got[0]):
+        assert got == expected
+    else:
+        assert same_records(got[1], expected[1]), f"{got[1]!r} != {expected[1]!r}"
+
+
+def payroll_of(module: Any, rows: list[tuple[str, int, float]]) -> Any:
+    payroll = module.Payroll()
+    for row in rows:
+        payroll.append(module.Person(*row))
+    return payroll
+
+
+# --- the spec itself ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "module", [spec, "ffibench.backends.ctypes.person", "ffibench.backends.cffi.person"]
+)
+def test_docstring_examples_hold(module: Any) -> None:
+    if isinstance(module, str):
+        module = importlib.import_module(module)
+    failures, tried = doctest.testmod(module)
+    assert tried >= 4
+    assert failures == 0
+
+
+def test_generated_values_are_the_rust_cores() -> None:
+    # The same table is asserted in crates/core/src/person.rs.
+    payroll = spec.Payroll.generate(4, 42)
+    assert [(p.name, p.age, p.salary) for p in payroll] == [
+        ("José", 59, 7084.01),
+        ("Jasper", 18, 6069.23),
+        ("Mateo", 26, 7828.23),
+        ("Siobhán", 25, 4722.48),
+    ]
+    assert payroll.total_salary() == 25_703.95
+    assert payroll.mean_salary_by_age_band(10) == {10: 6069.23, 20: 6275.355, 50: 7084.01}
+
+
+def test_names_are_the_rust_cores() -> None:
+    source = (ROOT / "crates" / "core" / "src" / "person.rs").read_text()
+    block = re.search(r"pub const NAMES: \[&str; (\d+)\] = \[(.*?)\];", source, re.S)
+    assert block is not None
+    assert re.findall(r'"([^"]*)"', block.group(2)) == list(spec.NAMES)
+    assert int(block.group(1)) == len(spec.NAMES)
+
+
+def test_items_are_copies_and_top_earners_are_stable() -> None:
+    payroll = spec.Payroll.generate(200, 3)
+    copy = payroll[0]
+    copy.age = 150 if copy.age != 150 else 0
+    assert payroll[0].age != copy.age, "items are copies: writing one leaves the table alone"
+    ties = payroll_of(spec, [("A", 1, 1.0), ("B", 1, 3.0), ("C", 1, 1.0), ("D", 1, 3.0)])
+    assert [p.name for p in ties.top_earners(3)] == ["B", "D", "A"]
+
+
+# --- Person, every backend --------------------------------------------------------------------
+
+
+def test_person_reads_writes_compares_and_prints(backend: ffibench.Backend) -> None:
+    Person = backend.person.Person
+    ada = Person(*ADA)
+    assert (ada.name, ada.age, ada.salary) == ADA
+    assert type(ada.age) is int and type(ada.salary) is float
+    ada.age += 1
+    ada.name = "Ada Lovelace"
+    ada.salary = 6000  # an int is a number: stored as a float
+    assert record(ada) == ("Ada Lovelace", 37, 6000.0) and type(ada.salary) is float
+    assert repr(ada) == "Person(name='Ada Lovelace', age=37, salary=6000.0)"
+    assert repr(Person('O\'Hara "Zoë"', 0, 0.0)) == repr(spec.Person('O\'Hara "Zoë"', 0, 0.0))
+    assert ada == Person("Ada Lovelace", 37, 6000.0)
+    assert ada != Person("Ada Lovelace", 37, 6000.5)
+    assert ada != spec.Person("Ada Lovelace", 37, 6000.0) or backend.name == "python"
+    assert (ada == "Ada") is False
+    with pytest.raises(TypeError):
+        hash(ada)
+    with pytest.raises(AttributeError):
+        ada.nickname = "Countess"  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        del ada.name
+    assert record(ada) == ("Ada Lovelace", 37, 6000.0)
+    assert Person("é" * 256, 150, 1e308).name == "é" * 256
+
+
+BAD_WRITES = [
+    ("name", "", ValueError),
+    ("name", "x" * 257, ValueError),
+    ("name", "\ud800", UnicodeEncodeError),
+    ("name", b"Ada", TypeError),
+    ("name", None, TypeError),
+    ("age", -1, ValueError),
+    ("age", 151, ValueError),
+    ("age", 2**63, OverflowError),
+    ("age", -(2**70), OverflowError),
+    ("age", 36.0, TypeError),
+    ("age", "36", TypeError),
+    ("salary", -0.01, ValueError),
+    ("salary", math.nan, ValueError),
+    ("salary", math.inf, ValueError),
+    ("salary", 10**400, OverflowError),
+    ("salary", "5200", TypeError),
+    ("salary", None, TypeError),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "error"), BAD_WRITES)
+def test_a_rejected_write_changes_nothing(
+    backend: ffibench.Backend, field: str, value: object, error: type
+) -> None:
+    Person = backend.person.Person
+    ada = Person(*ADA)
+    with pytest.raises(error) as caught:
+        setattr(ada, field, value)
+    assert type(caught.value) is error or issubclass(type(caught.value), error)
+    assert record(ada) == ADA
+    with pytest.raises(error):
+        Person(**{"name": "Ada", "age": 36, "salary": 5200.0, field: value})
+
+
+ANY_VALUE = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=250, max_size=260),
+    st.integers(min_value=-(2**65), max_value=2**65),
+    st.integers(min_value=-2, max_value=160),
+    st.floats(width=64),
+    st.none(),
+    st.binary(max_size=4),
+    st.booleans(),
+)
+
+
+@given(name=ANY_VALUE, age=ANY_VALUE, salary=ANY_VALUE)
+def test_construction_fails_as_the_spec_does(name: Any, age: Any, salary: Any) -> None:
+    for backend_name in ffibench.BACKENDS:
+        person = ffibench.backend(backend_name).person.Person
+        assert_same(
+            lambda: spec.Person(name, age, salary),
+            lambda cls=person: cls(name, age, salary),
+        )
+
+
+@given(
+    writes=st.lists(
+        st.tuples(st.sampled_from(["name", "age", "salary"]), ANY_VALUE), min_size=1, max_size=8
+    )
+)
+def test_writes_follow_the_spec(writes: list[tuple[str, Any]]) -> None:
+    persons = {name: ffibench.backend(name).person.Person(*ADA) for name in ffibench.BACKENDS}
+    for field, value in writes:
+        expected = outcome(setattr, persons["python"], field, value)
+        for name, person in persons.items():
+            assert outcome(setattr, person, field, value)[0] == expected[0], (name, field, value)
+            assert record(person) == record(persons["python"]), name
+
+
+# --- Payroll, every backend -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("n", "seed"), [(0, 0), (1, 0), (10, 2**64 - 1), (300, 20_261_125)])
+def test_generate_makes_the_specs_table(backend: ffibench.Backend, n: int, seed: int) -> None:
+    payroll = backend.person.Payroll.generate(n, seed)
+    assert len(payroll) == n
+    assert same_records(list(payroll), list(spec.Payroll.generate(n, seed)))
+    assert same_payroll(payroll, spec.Payroll.generate(n, seed))
+    if n:
+        assert not same_payroll(payroll, spec.Payroll.generate(n, seed ^ 1))
+
+
+ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["Ada", "Zoë", "Li Na", "𝔘"]),
+        st.integers(min_value=0, max_value=150),
+        st.one_of(
+            st.sampled_from([0.0, -0.0, 1.0, 2000.0, 1e300, 1.7e308]),
+            st.floats(min_value=0.0, max_value=1e6, allow_nan=False),
+        ),
+    ),
+    max_size=60,
+)
+
+
+@given(
+    rows=ROWS,
+    width=st.integers(min_value=1, max_value=200),
+    k=st.integers(min_value=0, max_value=70),
+    percent=st.one_of(st.floats(min_value=-100.0, max_value=1e6), st.sampled_from([-100.0, 0.0])),
+    min_age=st.integers(min_value=-5, max_value=160),
+    index=st.integers(min_value=-70, max_value=70),
+)
+def test_payroll_methods_follow_the_spec(
+    rows: list[tuple[str, int, float]], width: int, k: int, percent: float, min_age: int, index: int
+) -> None:
+    tables = {name: payroll_of(ffibench.backend(name).person, rows) for name in ffibench.BACKENDS}
+    reference = tables["python"]
+    for name, payroll in tables.items():
+        assert len(payroll) == len(rows), name
+        assert_same(lambda: reference[index], lambda p=payroll: p[index])
+        assert_same(reference.total_salary, payroll.total_salary)
+        assert_same(
+            lambda: reference.mean_salary_by_age_band(width),
+            lambda p=payroll: p.mean_salary_by_age_band(width),
+        )
+        assert_same(lambda: reference.top_earners(k), lambda p=payroll: p.top_earners(k))
+        assert same_records(payroll.ages(), reference.ages())
+        assert same_records(payroll.salaries(), reference.salaries())
+    expected = outcome(reference.give_raise, percent, min_age)
+    for name, payroll in tables.items():
+        if name != "python":
+            got = outcome(payroll.give_raise, percent, min_age)
+            assert got[0] == expected[0] and same_records(got[1], expected[1]), name
+            assert same_records(list(payroll), list(reference)), name
+
+
+def _foreign(module: Any) -> Any:
+    """A Person of another backend than ``module``'s."""
+    other = "pyo3" if module.Person is spec.Person else "python"
+    return ffibench.backend(other).person.Person(*ADA)
+
+
+BAD_CALLS: list[tuple[str, Any, type]] = [
+    ("generate(-1)", lambda m, p: m.Payroll.generate(-1, 0), ValueError),
+    ("generate(2**63)", lambda m, p: m.Payroll.generate(2**63, 0), OverflowError),
+    ("generate('1')", lambda m, p: m.Payroll.generate("1", 0), TypeError),
+    ("generate(1.0)", lambda m, p: m.Payroll.generate(1.0, 0), TypeError),
+    ("seed -1", lambda m, p: m.Payroll.generate(1, -1), OverflowError),
+    ("seed 2**64", lambda m, p: m.Payroll.generate(1, 2**64), OverflowError),
+    ("p[3]", lambda m, p: p[3], IndexError),
+    ("p[-4]", lambda m, p: p[-4], IndexError),
+    ("p[2**70]", lambda m, p: p[2**70], IndexError),
+    ("p['0']", lambda m, p: p["0"], TypeError),
+    ("p[0.0]", lambda m, p: p[0.0], TypeError),
+    ("p[:1]", lambda m, p: p[:1], TypeError),
+    ("append('Ada')", lambda m, p: p.append("Ada"), TypeError),
+    ("append(None)", lambda m, p: p.append(None), TypeError),
+    ("another backend's Person", lambda m, p: p.append(_foreign(m)), TypeError),
+    ("width 0", lambda m, p: p.mean_salary_by_age_band(0), ValueError),
+    ("width -3", lambda m, p: p.mean_salary_by_age_band(-3), ValueError),
+    ("width 2**63", lambda m, p: p.mean_salary_by_age_band(2**63), OverflowError),
+    ("width '1'", lambda m, p: p.mean_salary_by_age_band("1"), TypeError),
+    ("k -1", lambda m, p: p.top_earners(-1), ValueError),
+    ("k 2**64", lambda m, p: p.top_earners(2**64), OverflowError),
+    ("k None", lambda m, p: p.top_earners(None), TypeError),
+    ("percent nan", lambda m, p: p.give_raise(math.nan, 0), ValueError),
+    ("percent -101", lambda m, p: p.give_raise(-101, 0), ValueError),
+    ("percent '1'", lambda m, p: p.give_raise("1", 0), TypeError),
+    ("min_age 2**63", lambda m, p: p.give_raise(1.0, 2**63), OverflowError),
+    ("min_age 1.5", lambda m, p: p.give_raise(1.0, 1.5), TypeError),
+    ("overflow", lambda m, p: p.give_raise(1e308, 0), ValueError),
+]
+
+
+@pytest.mark.parametrize(("what", "call", "error"), BAD_CALLS, ids=[c[0] for c in BAD_CALLS])
+def test_bad_payroll_calls_raise_the_specs_error(
+    backend: ffibench.Backend, what: str, call: Any, error: type
+) -> None:
+    module = backend.person
+    payroll = module.Payroll.generate(3, 1)
+    before = list(map(record, payroll))
+    with pytest.raises(error) as caught:
+        call(module, payroll)
+    assert str(caught.value), "the message says what was wrong"
+    assert list(map(record, payroll)) == before, "a failed call changes nothing"
+
+
+def test_an_impossible_payroll_is_a_memory_error(rust_backend: ffibench.Backend) -> None:
+    with pytest.raises(MemoryError):
+        rust_backend.person.Payroll.generate(2**50, 0)
+
+
+# --- column views -----------------------------------------------------------------------------
+
+
+def test_columns_are_read_only_views_that_keep_the_payroll(rust_backend: ffibench.Backend) -> None:
+    payroll = rust_backend.person.Payroll.generate(1_000, 5)
+    salaries, again = payroll.salaries(), payroll.salaries()
+    ages = payroll.ages()
+    assert np.shares_memory(salaries, again), "a view, not a copy"
+    assert (ages.dtype, salaries.dtype) == (np.int64, np.float64)
+    for view in (ages, salaries):
+        assert not view.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            view[0] = 0
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            view.flags.writeable = True
+    before = salaries.copy()
+    raised = payroll.give_raise(10.0, 50)
+    assert raised == int((ages >= 50).sum())
+    assert np.array_equal(salaries[ages >= 50], before[ages >= 50] * 1.1), "views see raises"
+    tail = salaries[-10:]
+    with pytest.raises(BufferError):
+        payroll.append(rust_backend.person.Person(*ADA))
+    del payroll, again, before, salaries, ages
+    gc.collect()
+    assert tail.sum() > 0 and len(tail) == 10, "the view kept the payroll alive"
+
+
+def test_append_works_again_once_every_view_is_gone(rust_backend: ffibench.Backend) -> None:
+    module = rust_backend.person
+    payroll = module.Payroll.generate(10, 5)
+    view = payroll.ages()
+    part = view[2:5]
+    del view
+    gc.collect()
+    with pytest.raises(BufferError):  # the slice still holds the column
+        payroll.append(module.Person(*ADA))
+    del part
+    gc.collect()
+    payroll.append(module.Person(*ADA))
+    assert len(payroll) == 11 and record(payroll[-1]) == ADA
+    empty = module.Payroll()
+    assert empty.ages().tolist() == [] and empty.salaries().dtype == np.float64
+    empty.append(module.Person(*ADA))
+
+
+_LEAK_PROBE = textwrap.dedent(
+    """
+    import gc, sys
+    import ffibench
+
+    person = ffibench.backend(sys.argv[1]).person
+    payroll = person.Payroll.generate(2_000, 9)
+
+    def rss_kib():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4
+
+    def calls(n):
+        for i in range(n):
+            p = person.Person("Zoë " * 20, 30, 100.0)
+            p.name = "Ada " * 30
+            try:
+                p.name = ""
+            except ValueError:
+                pass
+            p[0] if False else None
+            copy = payroll[i % 2_000]
+            if i % 20 == 0:
+                payroll.top_earners(20)
+                payroll.salaries()
+                payroll.mean_salary_by_age_band(5)
+            if i % 200 == 0:
+                extra = person.Payroll.generate(100, i)
+                extra.append(copy)
+        gc.collect()
+
+    calls(50_000)
+    before = rss_kib()
+    calls(int(sys.argv[2]))
+    print(rss_kib() - before)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads RSS from /proc")
+@pytest.mark.parametrize("backend_name", ["pyo3", "ctypes", "cffi"])
+def test_names_and_tables_are_freed(backend_name: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAK_PROBE, backend_name, "300000"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    growth_kib = int(done.stdout)
+    # 3 x 10^5 leaked names of ~100 bytes would be ~60 MiB, 1500 leaked tables of 100 persons
+    # ~7 MiB, 15 000 leaked top-20 lists ~20 MiB: allow allocator noise only.
+    assert growth_kib < 4096, f"RSS grew by {growth_kib} KiB"
+
+
+# --- the registry and the harness -------------------------------------------------------------
+
+
+def test_every_participant_passes_every_check_at_the_smallest_size() -> None:
+    for operation in SCENARIO.operations:
+        size = operation.sizes[0]
+        function = spec.Person if operation.function_name == "Person" else spec.Payroll
+        expected = operation.runner(function)(*operation.arguments(function, size))
+        for participant in scenarios.participants(SCENARIO, operation):
+            assert participant.function is not None, participant
+            args = operation.arguments(participant.function, size)
+            answer = operation.runner(participant.function)(*args)
+            assert operation.check_for(participant)(answer, expected), (operation.name, participant)
+
+
+def test_checks_catch_a_wrong_answer() -> None:
+    ada = spec.Person(*ADA)
+    assert same_records(ada, spec.Person(*ADA))
+    assert not same_records(ada, spec.Person("Ada", 36, 5200.5))
+    assert not same_records([ada], [ada, ada])
+    assert not same_records(np.array([1], dtype=np.int64), np.array([1.0]))
+    assert not same_records(-0.0, 0.0)
+    assert not same_payroll(spec.Payroll.generate(5, 1), spec.Payroll.generate(6, 1))
+    numpy_table = person_scenario.NumpyPayroll.generate(500, 77)
+    assert same_payroll(numpy_table, spec.Payroll.generate(500, 77))
+
+
+def test_a_statement_is_timed_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    operation = SCENARIO.operation("write:salary")
+    assert operation.code(2) == "a0.salary = a1"
+    [participant] = scenarios.participants(SCENARIO, operation, ("pyo3",))
+    task = Task(SCENARIO, operation, None, [participant])
+    result = _check_and_time(task, participant, 5300.0, quick=True)
+    assert result["status"] == "ok", result["message"]
+    assert 0 < result["metrics"]["time_ns"]["median"] < 10_000
+    assert timing.plan(1e-3, quick=False, setup_seconds=30.0).processes == 1
+
+
+def test_criterion_benches_cover_the_registry() -> None:
+    source = (ROOT / "crates" / "core" / "benches" / "person.rs").read_text()
+    match = re.search(r"const SIZES: \[usize; \d+\] = \[([^\]]*)\]", source)
+    assert match is not None
+    sizes = {int(n.replace("_", "")) for n in re.findall(r"[\d_]+", match.group(1))}
+    assert sizes == set(person_scenario.SIZES)
+    for name in (
+        "generate",
+        "total_salary",
+        "mean_salary_by_age_band",
+        "give_raise",
+        "top_earners",
+    ):
+        assert f'"{name}"' in source, name
