@@ -426,6 +426,38 @@ def test_every_participant_passes_every_check_at_the_smallest_size() -> None:
             assert operation.check_for(participant)(answer, expected), (operation.name, participant)
 
 
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["Ada", "Zoë"]),
+            st.integers(min_value=0, max_value=150),
+            st.sampled_from([0.0, -0.0, 1.0, 2.5, 2000.0, 1e6]),
+        ),
+        max_size=60,
+    ),
+    width=st.integers(min_value=1, max_value=200),
+    k=st.integers(min_value=0, max_value=70),
+    percent=st.floats(min_value=-100.0, max_value=1e3),
+    min_age=st.integers(min_value=-5, max_value=160),
+)
+def test_the_numpy_anchor_answers_like_the_spec(
+    rows: list[tuple[str, int, float]], width: int, k: int, percent: float, min_age: int
+) -> None:
+    columns = list(zip(*rows, strict=True)) or [(), (), ()]
+    anchor = person_scenario.NumpyPayroll(
+        np.array(columns[0], dtype=str),
+        np.array(columns[1], dtype=np.int64),
+        np.array(columns[2], dtype=np.float64),
+    )
+    reference = payroll_of(spec, rows)
+    assert same_records(anchor.top_earners(k), reference.top_earners(k))
+    bands = person_scenario.same_bands(person_scenario.ANCHOR_RTOL)
+    assert bands(anchor.mean_salary_by_age_band(width), reference.mean_salary_by_age_band(width))
+    assert anchor.total_salary() == reference.total_salary()
+    assert anchor.give_raise(percent, min_age) == reference.give_raise(percent, min_age)
+    assert same_records(anchor.salaries(), reference.salaries())
+
+
 def test_checks_catch_a_wrong_answer() -> None:
     ada = spec.Person(*ADA)
     assert same_records(ada, spec.Person(*ADA))

@@ -116,7 +116,7 @@ pub(crate) mod person {
             column: impl FnOnce(&core::Payroll) -> &[T],
         ) -> PyResult<Bound<'py, PyArray1<T>>> {
             let py = this.py();
-            let payroll = this.borrow();
+            let payroll = this.try_borrow()?;
             let owner = Bound::new(py, ColumnOwner::new(this, &payroll.views))?;
             let values = ArrayView1::from(column(&payroll.inner));
             // SAFETY: the array's base object is `owner`, which keeps the payroll alive, and
@@ -207,7 +207,7 @@ pub(crate) mod person {
                      delete them, or copy them with numpy.array(view), first",
                 ));
             }
-            self.inner.push(person.borrow().inner.clone());
+            self.inner.push(person.try_borrow()?.inner.clone());
             Ok(())
         }
 
@@ -306,9 +306,12 @@ impl PayrollIterator {
         this
     }
 
-    fn __next__(&mut self, py: Python<'_>) -> Option<PyPerson> {
-        let inner = self.payroll.borrow(py).inner.get(self.next)?;
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<PyPerson>> {
+        let payroll = self.payroll.try_borrow(py)?;
+        let Some(inner) = payroll.inner.get(self.next) else {
+            return Ok(None);
+        };
         self.next += 1;
-        Some(PyPerson { inner })
+        Ok(Some(PyPerson { inner }))
     }
 }
