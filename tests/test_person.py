@@ -8,10 +8,12 @@ a view exists.
 
 from __future__ import annotations
 
+import copy
 import doctest
 import gc
 import importlib
 import math
+import pickle
 import re
 import subprocess
 import sys
@@ -309,6 +311,24 @@ def test_bad_payroll_calls_raise_the_specs_error(
 def test_an_impossible_payroll_is_a_memory_error(rust_backend: ffibench.Backend) -> None:
     with pytest.raises(MemoryError):
         rust_backend.person.Payroll.generate(2**50, 0)
+
+
+def test_copies_and_pickles_are_new_objects(backend: ffibench.Backend) -> None:
+    module = backend.person
+    ada = module.Person(*ADA)
+    for twin in (copy.copy(ada), copy.deepcopy(ada), pickle.loads(pickle.dumps(ada))):
+        assert type(twin) is type(ada) and record(twin) == ADA
+        twin.age = 40
+        assert ada.age == 36, "a copy owns its own fields"
+    payroll = module.Payroll.generate(50, 11)
+    for twin in (copy.copy(payroll), pickle.loads(pickle.dumps(payroll))):
+        assert type(twin) is type(payroll)
+        assert same_records(list(twin), list(payroll))
+        twin.give_raise(50.0, 0)
+        twin.append(module.Person(*ADA))
+        assert len(payroll) == 50 and not same_records(list(twin)[:50], list(payroll))
+    del ada, payroll, twin
+    gc.collect()  # a shared name or handle would be freed twice here
 
 
 # --- column views -----------------------------------------------------------------------------

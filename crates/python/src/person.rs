@@ -27,7 +27,7 @@ pub(crate) mod person {
         PyBufferError, PyIndexError, PyOverflowError, PyTypeError, PyValueError,
     };
     use pyo3::prelude::*;
-    use pyo3::types::{PyDict, PyFloat, PyString};
+    use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 
     use super::{ColumnOwner, PayrollIterator};
     use crate::error::PyCoreError;
@@ -81,6 +81,15 @@ pub(crate) mod person {
         #[setter]
         fn set_salary(&mut self, salary: f64) -> Result<()> {
             Ok(self.inner.set_salary(salary)?)
+        }
+
+        /// Copies and pickles are new persons made from the fields.
+        fn __reduce__<'py>(
+            this: &Bound<'py, Self>,
+        ) -> PyResult<(Bound<'py, PyType>, (String, i64, f64))> {
+            let person = &this.try_borrow()?.inner;
+            let fields = (person.name().to_owned(), person.age(), person.salary());
+            Ok((this.get_type(), fields))
         }
 
         fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -188,6 +197,34 @@ pub(crate) mod person {
                 payroll: this.unbind(),
                 next: 0,
             }
+        }
+
+        /// Copies and pickles are new tables: ``Payroll()``, then the rows as state.
+        fn __reduce__<'py>(
+            this: &Bound<'py, Self>,
+        ) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>, Bound<'py, PyList>)> {
+            let py = this.py();
+            let payroll = &this.try_borrow()?.inner;
+            let rows = PyList::empty(py);
+            for index in 0..payroll.len() {
+                if let Some(person) = payroll.get(index) {
+                    rows.append((person.name(), person.age(), person.salary()))?;
+                }
+            }
+            Ok((this.get_type(), PyTuple::empty(py), rows))
+        }
+
+        fn __setstate__(&mut self, rows: Vec<(String, i64, f64)>) -> PyResult<()> {
+            if self.views.load(Ordering::Acquire) > 0 {
+                return Err(PyBufferError::new_err(
+                    "cannot restore a Payroll while NumPy views of its columns exist",
+                ));
+            }
+            for (name, age, salary) in rows {
+                let person = core::Person::new(&name, age, salary).map_err(PyCoreError::from)?;
+                self.inner.push(person);
+            }
+            Ok(())
         }
 
         /// Add a copy of ``person`` at the end.

@@ -140,6 +140,10 @@ class Person:
     def __repr__(self) -> str:
         return person_repr(self.name, self.age, self.salary)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copies and pickles are new persons made from the fields (and checked again)."""
+        return (type(self), (self.name, self.age, self.salary))
+
 
 def person_repr(name: str, age: int, salary: float) -> str:
     """``Person(name='Ada', age=36, salary=5200.0)``: the repr of every backend's Person."""
@@ -187,6 +191,14 @@ class Payroll:
 
     def __iter__(self) -> Iterator[Person]:
         return (self[index] for index in range(len(self)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copies and pickles are new tables: ``Payroll()``, then the rows as state."""
+        return (type(self), (), [(p.name, p.age, p.salary) for p in self._persons])
+
+    def __setstate__(self, rows: list[tuple[str, int, float]]) -> None:
+        for row in rows:
+            self.append(Person(*row))
 
     def append(self, person: Person) -> None:
         """Add a copy of ``person`` at the end; ``TypeError`` for anything but a Person."""

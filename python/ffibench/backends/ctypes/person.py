@@ -162,6 +162,11 @@ class Person:
     def __repr__(self) -> str:
         return person_repr(self.name, self.age, self.salary)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A copy or a pickle is a new person with its own name: never a second owner of this
+        # struct (the default copy would share it, and both owners would free the name).
+        return (type(self), (self.name, self.age, self.salary))
+
 
 class _ColumnKeeper:
     """Hangs on the memory under a column view: keeps the Payroll alive and counts the view."""
@@ -220,6 +225,15 @@ class Payroll:
 
     def __iter__(self) -> Iterator[Person]:
         return (self[index] for index in range(len(self)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A new table from the rows: the default copy would share the handle, and both
+        # Payrolls would free it (a double free).
+        return (type(self), (), [(p.name, p.age, p.salary) for p in self])
+
+    def __setstate__(self, rows: list[tuple[str, int, float]]) -> None:
+        for row in rows:
+            self.append(Person(*row))
 
     def append(self, person: Person) -> None:
         """Add a copy of ``person`` at the end; ``BufferError`` while column views exist."""
