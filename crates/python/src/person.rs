@@ -103,7 +103,7 @@ pub(crate) mod person {
         }
     }
 
-    /// Many persons in insertion order, held by Rust as three columns.
+    /// Many persons in insertion order, held by Rust as columns.
     #[pyclass(name = "Payroll", module = "ffibench._native.person")]
     pub(crate) struct PyPayroll {
         pub(super) inner: core::Payroll,
@@ -129,8 +129,9 @@ pub(crate) mod person {
             let owner = Bound::new(py, ColumnOwner::new(this, &payroll.views))?;
             let values = ArrayView1::from(column(&payroll.inner));
             // SAFETY: the array's base object is `owner`, which keeps the payroll alive, and
-            // while `owner` lives its count makes `append` refuse to grow (the only way a
-            // column can be reallocated). So the memory stays valid as long as the array.
+            // while `owner` lives its count makes `append` and `__setstate__` refuse to grow
+            // (the only ways a column can be reallocated). So the memory stays valid as long
+            // as the array.
             let array = unsafe { PyArray1::borrow_from_array(&values, owner.into_any()) };
             // Read-only: a write through the view would skip the checks of every salary.
             array
