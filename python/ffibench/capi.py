@@ -133,3 +133,40 @@ def random_output(n: object, seed: object, dist: object) -> tuple[Any, int, int,
     if count > sys.maxsize // 8:  # NumPy would say ValueError ("too big")
         raise MemoryError(f"generate: cannot allocate {count} values")
     return numpy.empty(count, dtype=numpy.float64), count, stream, DISTRIBUTION_CODES[kind]
+
+
+class LentColumn:
+    """The base object of a NumPy array over a column the library lends (no copy).
+
+    NumPy reads ``__array_interface__`` (read-only data) and keeps this object as the array's
+    ``base``. Unlike a memoryview it cannot be released from Python, so the column stays lent
+    for exactly as long as some array over it lives; ``release`` runs when the last one goes.
+    ``owner`` (the Payroll) is kept alive until then.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> values = numpy.arange(3.0)
+    >>> view = numpy.asarray(LentColumn(values.ctypes.data, 3, "<f8", values, lambda: None))
+    >>> view.tolist(), view.flags.writeable
+    ([0.0, 1.0, 2.0], False)
+    """
+
+    __slots__ = ("__array_interface__", "_owner", "_release")
+
+    def __init__(
+        self, address: int, length: int, typestr: str, owner: object, release: Any
+    ) -> None:
+        self.__array_interface__ = {
+            "data": (address, True),  # True: read-only, and NumPy will not let it be changed
+            "shape": (length,),
+            "typestr": typestr,
+            "version": 3,
+        }
+        self._owner = owner
+        self._release = release
+
+    def __del__(self) -> None:
+        release = getattr(self, "_release", None)
+        if release is not None:
+            release()

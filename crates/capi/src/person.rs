@@ -106,6 +106,9 @@ pub unsafe extern "C" fn ffibench_person_new(
     out: *mut FfiPerson,
 ) -> Status {
     guard(|| {
+        if out.is_null() {
+            return Err(Failure::NullPointer("out")); // before allocating a name to lose
+        }
         // SAFETY: forwarded from this function's contract.
         let name = unsafe { text(name, name_len) }?;
         store(out, FfiPerson::from(Person::new(name, age, salary)?))
@@ -197,7 +200,12 @@ pub unsafe extern "C" fn ffibench_person_set_salary(person: *mut FfiPerson, sala
 /// `out` must be NULL or point to a writable `ffibench_payroll *`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ffibench_payroll_new(out: *mut *mut FfiPayroll) -> Status {
-    guard(|| store(out, Box::into_raw(Box::new(FfiPayroll(Payroll::new())))))
+    guard(|| {
+        if out.is_null() {
+            return Err(Failure::NullPointer("out")); // before allocating a payroll to lose
+        }
+        store(out, Box::into_raw(Box::new(FfiPayroll(Payroll::new()))))
+    })
 }
 
 /// Writes a handle to a payroll of `n` generated persons (the same for the same `seed` in
@@ -262,6 +270,9 @@ pub unsafe extern "C" fn ffibench_payroll_get(
     out: *mut FfiPerson,
 ) -> Status {
     guard(|| {
+        if out.is_null() {
+            return Err(Failure::NullPointer("out")); // before copying a name to lose
+        }
         // SAFETY: forwarded from this function's contract.
         let payroll = unsafe { payroll_ref(payroll) }?;
         let person = payroll.get(index).ok_or_else(|| {
@@ -581,8 +592,14 @@ mod tests {
             assert_eq!(length, 5);
             assert_eq!(
                 ffibench_payroll_get(handle, 5, ptr::null_mut()),
+                Status::NullPointer
+            );
+            let mut copy = std::mem::MaybeUninit::<FfiPerson>::uninit();
+            assert_eq!(
+                ffibench_payroll_get(handle, 5, copy.as_mut_ptr()),
                 Status::InvalidValue
             );
+            assert_eq!(ffibench_payroll_new(ptr::null_mut()), Status::NullPointer);
             ffibench_payroll_free(handle);
             ffibench_payroll_free(ptr::null_mut());
         }

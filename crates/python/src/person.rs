@@ -111,6 +111,32 @@ pub(crate) mod person {
         views: Arc<AtomicUsize>,
     }
 
+    /// `value` as a signed 64-bit int of at least `minimum`, as the spec checks counts:
+    /// `TypeError` for a non-int, `ValueError` below `minimum` (however far below, even past
+    /// 64 bits), `OverflowError` from `2**63`.
+    fn at_least(value: &Bound<'_, PyAny>, name: &str, minimum: i64) -> PyResult<usize> {
+        let number = match value.extract::<i64>() {
+            Ok(number) => number,
+            Err(error) if error.is_instance_of::<PyOverflowError>(value.py()) => {
+                if value.lt(minimum)? {
+                    return Err(PyValueError::new_err(format!(
+                        "{name} must be >= {minimum}, not {value}"
+                    )));
+                }
+                return Err(PyOverflowError::new_err(format!(
+                    "{name} = {value} does not fit a signed 64-bit integer"
+                )));
+            }
+            Err(error) => return Err(error),
+        };
+        if number < minimum {
+            return Err(PyValueError::new_err(format!(
+                "{name} must be >= {minimum}, not {number}"
+            )));
+        }
+        usize::try_from(number).map_err(|_| PyOverflowError::new_err(format!("{name} = {number}")))
+    }
+
     impl PyPayroll {
         fn wrap(inner: core::Payroll) -> Self {
             Self {
@@ -125,13 +151,23 @@ pub(crate) mod person {
             column: impl FnOnce(&core::Payroll) -> &[T],
         ) -> PyResult<Bound<'py, PyArray1<T>>> {
             let py = this.py();
-            let payroll = this.try_borrow()?;
-            let owner = Bound::new(py, ColumnOwner::new(this, &payroll.views))?;
-            let values = ArrayView1::from(column(&payroll.inner));
-            // SAFETY: the array's base object is `owner`, which keeps the payroll alive, and
-            // while `owner` lives its count makes `append` and `__setstate__` refuse to grow
-            // (the only ways a column can be reallocated). So the memory stays valid as long
-            // as the array.
+            // Under a short borrow: count the view (from then on the column cannot grow, so
+            // it cannot move) and note where the column is. No Python object is made while
+            // the payroll is borrowed: an allocation can run the garbage collector, whose
+            // finalizers can let another thread run and find the payroll borrowed.
+            let (owner, pointer, length) = {
+                let payroll = this.try_borrow()?;
+                let values = column(&payroll.inner);
+                let owner = ColumnOwner::new(this, &payroll.views);
+                (owner, values.as_ptr(), values.len())
+            };
+            let owner = Bound::new(py, owner)?;
+            // SAFETY: `pointer` and `length` are a live column's (aligned, non-NULL even when
+            // empty). `owner` keeps the payroll alive, and while it lives its count makes
+            // `append` refuse to grow (the only way a column can be reallocated), so the
+            // memory stays valid as long as `owner` — which becomes the array's base.
+            let values = unsafe { ArrayView1::from_shape_ptr(length, pointer) };
+            // SAFETY: as above: `owner`, the container, outlives every use of the memory.
             let array = unsafe { PyArray1::borrow_from_array(&values, owner.into_any()) };
             // Read-only: a write through the view would skip the checks of every salary.
             array
@@ -151,9 +187,8 @@ pub(crate) mod person {
 
         /// ``n`` generated persons, the same in every backend for the same ``seed``.
         #[staticmethod]
-        fn generate(py: Python<'_>, n: i64, seed: u64) -> PyResult<Self> {
-            let count = usize::try_from(n)
-                .map_err(|_| PyValueError::new_err(format!("n must be >= 0, not {n}")))?;
+        fn generate(py: Python<'_>, n: &Bound<'_, PyAny>, seed: u64) -> PyResult<Self> {
+            let count = at_least(n, "n", 0)?;
             let payroll = py
                 .detach(|| core::Payroll::generate(count, seed))
                 .map_err(PyCoreError::from)?;
@@ -205,25 +240,27 @@ pub(crate) mod person {
             this: &Bound<'py, Self>,
         ) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>, Bound<'py, PyList>)> {
             let py = this.py();
-            let payroll = &this.try_borrow()?.inner;
+            // The rows are copied under a borrow; the Python list is made after (see `view`).
+            let persons: Vec<core::Person> = {
+                let payroll = &this.try_borrow()?.inner;
+                (0..payroll.len())
+                    .filter_map(|index| payroll.get(index))
+                    .collect()
+            };
             let rows = PyList::empty(py);
-            for index in 0..payroll.len() {
-                if let Some(person) = payroll.get(index) {
-                    rows.append((person.name(), person.age(), person.salary()))?;
-                }
+            for person in persons {
+                rows.append((person.name(), person.age(), person.salary()))?;
             }
             Ok((this.get_type(), PyTuple::empty(py), rows))
         }
 
-        fn __setstate__(&mut self, rows: Vec<(String, i64, f64)>) -> PyResult<()> {
-            if self.views.load(Ordering::Acquire) > 0 {
-                return Err(PyBufferError::new_err(
-                    "cannot restore a Payroll while NumPy views of its columns exist",
-                ));
-            }
-            for (name, age, salary) in rows {
-                let person = core::Person::new(&name, age, salary).map_err(PyCoreError::from)?;
-                self.inner.push(person);
+        /// Appends ``Person(*row)`` for each row, in order, as the spec does.
+        fn __setstate__(this: &Bound<'_, Self>, rows: &Bound<'_, PyAny>) -> PyResult<()> {
+            let py = this.py();
+            let person_type = py.get_type::<PyPerson>();
+            for row in rows.try_iter()? {
+                let args = PyTuple::new(py, row?.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+                this.call_method1("append", (person_type.call1(args)?,))?;
             }
             Ok(())
         }
@@ -256,11 +293,16 @@ pub(crate) mod person {
 
         /// ``{band start: mean salary}`` over the age bands ``[k * width, (k + 1) * width)``.
         fn mean_salary_by_age_band<'py>(
-            &self,
-            py: Python<'py>,
-            width: i64,
+            this: &Bound<'py, Self>,
+            width: &Bound<'py, PyAny>,
         ) -> PyResult<Bound<'py, PyDict>> {
-            let bands = self
+            let py = this.py();
+            let width = i64::try_from(at_least(width, "width", 1)?).map_err(|_| {
+                PyOverflowError::new_err("width does not fit a signed 64-bit integer")
+            })?;
+            // Borrowed for the Rust work only; the dict is made after (see `view`).
+            let bands = this
+                .try_borrow()?
                 .inner
                 .mean_salary_by_age_band(width)
                 .map_err(PyCoreError::from)?;
@@ -277,15 +319,11 @@ pub(crate) mod person {
         }
 
         /// Copies of the ``k`` best-paid persons, best first; ties keep table order.
-        fn top_earners(&self, k: i64) -> PyResult<Vec<PyPerson>> {
-            let count = usize::try_from(k)
-                .map_err(|_| PyValueError::new_err(format!("k must be >= 0, not {k}")))?;
-            Ok(self
-                .inner
-                .top_earners(count)
-                .into_iter()
-                .map(|inner| PyPerson { inner })
-                .collect())
+        fn top_earners(this: &Bound<'_, Self>, k: &Bound<'_, PyAny>) -> PyResult<Vec<PyPerson>> {
+            let count = at_least(k, "k", 0)?;
+            // Borrowed for the Rust work only; the list is made after (see `view`).
+            let best = this.try_borrow()?.inner.top_earners(count);
+            Ok(best.into_iter().map(|inner| PyPerson { inner }).collect())
         }
 
         /// The ages as a read-only NumPy int64 view of the Rust column (no copy).

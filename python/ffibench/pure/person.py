@@ -116,10 +116,12 @@ class Person:
 
     def __init__(self, name: str, age: int, salary: float) -> None:
         # Every type first, then every value: the order in which the Rust backends fail too.
+        # Nothing is set until everything passed: a failing __init__ changes nothing.
         converted = (convert_name(name), convert_age(age), convert_salary(salary))
-        object.__setattr__(self, "name", _check_name(converted[0]))
-        object.__setattr__(self, "age", _check_age(converted[1]))
-        object.__setattr__(self, "salary", _check_salary(converted[2]))
+        checked = (_check_name(converted[0]), _check_age(converted[1]), _check_salary(converted[2]))
+        object.__setattr__(self, "name", checked[0])
+        object.__setattr__(self, "age", checked[1])
+        object.__setattr__(self, "salary", checked[2])
 
     def __setattr__(self, field: str, value: object) -> None:
         if field not in _FIELDS:

@@ -10,10 +10,16 @@ where the Rust core checks it. The name belongs to the library and is freed exac
 the library's own column in a read-only NumPy array (no copy); the array keeps the Payroll
 alive, and while any such array exists ``append`` raises ``BufferError`` (growing the column
 would move it under the array).
+
+cffi releases the GIL during every call, so two Python threads can be inside the library at
+once: each Payroll serialises its calls with a lock, and each Person its name (a thread reading
+the name while another replaces and frees it would read freed memory). Objects are made in
+``__new__``, so calling ``__init__`` again cannot replace, and leak or free, what they own.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +27,7 @@ import numpy
 
 from ffibench.backends.cffi._library import fail as _fail
 from ffibench.backends.cffi._library import ffi, lib
+from ffibench.capi import LentColumn
 from ffibench.pure.person import (
     AGE_MAX,
     check_count,
@@ -56,37 +63,41 @@ class Person:
     Person(name='Ada', age=37, salary=5200.0)
     """
 
-    __slots__ = ("_struct",)
+    __slots__ = ("_lock", "_struct")
     _struct: Any
+    _lock: Any
 
-    def __init__(self, name: str, age: int, salary: float) -> None:
+    def __new__(cls, name: str, age: int, salary: float) -> Person:
         data = convert_name(name).encode("utf-8")
         years, pay = convert_age(age), convert_salary(salary)
         struct = ffi.new("ffibench_person *")
         _check(lib.ffibench_person_new(data, len(data), years, pay, struct))
-        self._struct = struct
+        return cls._adopt(struct)
 
     @classmethod
     def _adopt(cls, struct: Any) -> Person:
         """A Person taking over ``struct``, a person the library just wrote (and its name)."""
         person = object.__new__(cls)
         person._struct = struct
+        person._lock = threading.Lock()
         return person
 
     def __del__(self) -> None:
         struct = getattr(self, "_struct", None)
-        if struct is not None:  # None when __init__ failed before the library made it
+        if struct is not None:
             lib.ffibench_person_free(struct)
 
     @property
     def name(self) -> str:
-        name = self._struct.name
-        return ffi.unpack(name.ptr, name.len).decode("utf-8")
+        with self._lock:
+            name = self._struct.name
+            return ffi.unpack(name.ptr, name.len).decode("utf-8")
 
     @name.setter
     def name(self, value: str) -> None:
         data = convert_name(value).encode("utf-8")
-        _check(lib.ffibench_person_set_name(self._struct, data, len(data)))
+        with self._lock:
+            _check(lib.ffibench_person_set_name(self._struct, data, len(data)))
 
     @property
     def age(self) -> int:
@@ -94,7 +105,9 @@ class Person:
 
     @age.setter
     def age(self, value: int) -> None:
-        _check(lib.ffibench_person_set_age(self._struct, convert_age(value)))
+        years = convert_age(value)
+        with self._lock:
+            _check(lib.ffibench_person_set_age(self._struct, years))
 
     @property
     def salary(self) -> float:
@@ -102,7 +115,9 @@ class Person:
 
     @salary.setter
     def salary(self, value: float) -> None:
-        _check(lib.ffibench_person_set_salary(self._struct, convert_salary(value)))
+        pay = convert_salary(value)
+        with self._lock:
+            _check(lib.ffibench_person_set_salary(self._struct, pay))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Person):
@@ -121,22 +136,6 @@ class Person:
         return (type(self), (self.name, self.age, self.salary))
 
 
-class _ColumnKeeper:
-    """Hangs on a column view's cdata: keeps the Payroll alive and counts the view."""
-
-    __slots__ = ("_payroll",)
-
-    def __init__(self, payroll: Payroll) -> None:
-        payroll._views += 1
-        self._payroll: Payroll | None = payroll
-
-    def release(self, _cdata: object) -> None:
-        """Called by cffi when the last array over the column is gone."""
-        if self._payroll is not None:
-            self._payroll._views -= 1
-            self._payroll = None
-
-
 class Payroll:
     """Many persons, held by the library (see :class:`ffibench.pure.person.Payroll`).
 
@@ -147,13 +146,23 @@ class Payroll:
     (1000, True)
     """
 
-    __slots__ = ("_handle", "_views")
+    __slots__ = ("_handle", "_lock", "_views")
+    _handle: Any
+    _lock: Any
+    _views: int
 
-    def __init__(self) -> None:
-        self._views = 0
+    def __new__(cls) -> Payroll:
         out = ffi.new("ffibench_payroll **")
         _check(lib.ffibench_payroll_new(out))
-        self._handle = out[0]
+        return cls._adopt(out[0])
+
+    @classmethod
+    def _adopt(cls, handle: Any) -> Payroll:
+        payroll = object.__new__(cls)
+        payroll._handle = handle
+        payroll._lock = threading.RLock()  # reentrant: a view may die inside a locked call
+        payroll._views = 0
+        return payroll
 
     @classmethod
     def generate(cls, n: int, seed: int) -> Payroll:
@@ -161,10 +170,7 @@ class Payroll:
         count, stream = check_count(n, "n"), check_seed(seed)
         out = ffi.new("ffibench_payroll **")
         _check(lib.ffibench_payroll_generate(count, stream, out))
-        payroll = object.__new__(cls)
-        payroll._views = 0
-        payroll._handle = out[0]
-        return payroll
+        return cls._adopt(out[0])
 
     def __del__(self) -> None:
         handle = getattr(self, "_handle", None)
@@ -173,12 +179,15 @@ class Payroll:
 
     def __len__(self) -> int:
         length = ffi.new("size_t *")
-        _check(lib.ffibench_payroll_len(self._handle, length))
+        with self._lock:
+            _check(lib.ffibench_payroll_len(self._handle, length))
         return length[0]
 
     def __getitem__(self, index: int) -> Person:
         struct = ffi.new("ffibench_person *")
-        _check(lib.ffibench_payroll_get(self._handle, resolve_index(index, len(self)), struct))
+        with self._lock:
+            position = resolve_index(index, len(self))
+            _check(lib.ffibench_payroll_get(self._handle, position, struct))
         return Person._adopt(struct)
 
     def __iter__(self) -> Iterator[Person]:
@@ -197,17 +206,19 @@ class Payroll:
         """Add a copy of ``person`` at the end; ``BufferError`` while column views exist."""
         if not isinstance(person, Person):
             raise TypeError(f"person must be a Person, not {type(person).__name__}")
-        if self._views:
-            raise BufferError(
-                "cannot append to a Payroll while NumPy views of its columns exist: "
-                "delete them, or copy them with numpy.array(view), first"
-            )
-        _check(lib.ffibench_payroll_append(self._handle, person._struct))
+        with self._lock, person._lock:
+            if self._views:
+                raise BufferError(
+                    "cannot append to a Payroll while NumPy views of its columns exist: "
+                    "delete them, or copy them with numpy.array(view), first"
+                )
+            _check(lib.ffibench_payroll_append(self._handle, person._struct))
 
     def total_salary(self) -> float:
         """The pairwise sum of every salary; 0.0 when empty."""
         total = ffi.new("double *")
-        _check(lib.ffibench_payroll_total_salary(self._handle, total))
+        with self._lock:
+            _check(lib.ffibench_payroll_total_salary(self._handle, total))
         return total[0]
 
     def mean_salary_by_age_band(self, width: int) -> dict[int, float]:
@@ -217,7 +228,8 @@ class Payroll:
         means = ffi.new("double[]", _BANDS_MAX)
         count = ffi.new("size_t *")
         function = lib.ffibench_payroll_mean_salary_by_age_band
-        _check(function(self._handle, size, starts, means, _BANDS_MAX, count))
+        with self._lock:
+            _check(function(self._handle, size, starts, means, _BANDS_MAX, count))
         found = count[0]
         return dict(zip(ffi.unpack(starts, found), ffi.unpack(means, found), strict=True))
 
@@ -225,14 +237,16 @@ class Payroll:
         """Raise everyone aged ``min_age`` or more by ``percent``; how many were raised."""
         rate, threshold = convert_raise(percent, min_age)
         raised = ffi.new("size_t *")
-        _check(lib.ffibench_payroll_give_raise(self._handle, rate, threshold, raised))
+        with self._lock:
+            _check(lib.ffibench_payroll_give_raise(self._handle, rate, threshold, raised))
         return raised[0]
 
     def top_earners(self, k: int) -> list[Person]:
         """Copies of the ``k`` best-paid persons, best first; ties keep table order."""
-        wanted = min(check_count(k, "k"), len(self))
-        slots, count = ffi.new("ffibench_person[]", wanted), ffi.new("size_t *")
-        _check(lib.ffibench_payroll_top_earners(self._handle, wanted, slots, count))
+        with self._lock:
+            wanted = min(check_count(k, "k"), len(self))
+            slots, count = ffi.new("ffibench_person[]", wanted), ffi.new("size_t *")
+            _check(lib.ffibench_payroll_top_earners(self._handle, wanted, slots, count))
         best = []
         for index in range(count[0]):
             # Each struct moves into its own Person, which frees its name once.
@@ -243,13 +257,18 @@ class Payroll:
 
     def _view(self, lend: Any, element: str, dtype: Any) -> Any:
         pointer, length = ffi.new(f"{element} **"), ffi.new("size_t *")
-        _check(lend(self._handle, pointer, length))
-        if length[0] == 0:
-            return numpy.empty(0, dtype=dtype)
-        # The buffer holds `column`; when the last array over it goes, cffi calls `release`.
-        column = ffi.gc(pointer[0], _ColumnKeeper(self).release)
-        raw = ffi.buffer(column, length[0] * ffi.sizeof(element))
-        return numpy.frombuffer(memoryview(raw).toreadonly(), dtype=dtype)
+        with self._lock:
+            _check(lend(self._handle, pointer, length))
+            if length[0] == 0:
+                return numpy.empty(0, dtype=dtype)
+            address = int(ffi.cast("uintptr_t", pointer[0]))
+            self._views += 1
+        column = LentColumn(address, length[0], numpy.dtype(dtype).str, self, self._unlend)
+        return numpy.asarray(column)
+
+    def _unlend(self) -> None:
+        with self._lock:
+            self._views -= 1
 
     def ages(self) -> Any:
         """The ages as a read-only int64 view of the library's column (no copy)."""

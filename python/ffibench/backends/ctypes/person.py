@@ -10,11 +10,17 @@ library and is freed exactly once, by ``ffibench_person_free`` when the Person d
 the library's own column in a read-only NumPy array (no copy); the array keeps the Payroll
 alive, and while any such array exists ``append`` raises ``BufferError`` (growing the column
 would move it under the array).
+
+ctypes releases the GIL during every call, so two Python threads can be inside the library at
+once: each Payroll serialises its calls with a lock, and each Person its name (a thread reading
+the name while another replaces and frees it would read freed memory). Objects are made in
+``__new__``, so calling ``__init__`` again cannot replace, and leak or free, what they own.
 """
 
 from __future__ import annotations
 
 import ctypes
+import threading
 from collections.abc import Iterator
 from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int64, c_size_t, c_uint64, c_void_p
 from typing import Any
@@ -22,6 +28,7 @@ from typing import Any
 import numpy
 
 from ffibench.backends.ctypes._library import String, declare, fail
+from ffibench.capi import LentColumn
 from ffibench.pure.person import (
     AGE_MAX,
     check_count,
@@ -103,37 +110,41 @@ class Person:
     Person(name='Ada', age=37, salary=5200.0)
     """
 
-    __slots__ = ("_struct",)
+    __slots__ = ("_lock", "_struct")
     _struct: PersonStruct
+    _lock: Any
 
-    def __init__(self, name: str, age: int, salary: float) -> None:
+    def __new__(cls, name: str, age: int, salary: float) -> Person:
         data = convert_name(name).encode("utf-8")
         years, pay = convert_age(age), convert_salary(salary)
         struct = PersonStruct()
         _check(_person_new(data, len(data), years, pay, byref(struct)))
-        self._struct = struct
+        return cls._adopt(struct)
 
     @classmethod
     def _adopt(cls, struct: PersonStruct) -> Person:
         """A Person taking over ``struct``, a person the library just wrote (and its name)."""
         person = object.__new__(cls)
         person._struct = struct
+        person._lock = threading.Lock()
         return person
 
     def __del__(self) -> None:
         struct = getattr(self, "_struct", None)
-        if struct is not None:  # None when __init__ failed before the library made it
+        if struct is not None:
             _person_free(byref(struct))
 
     @property
     def name(self) -> str:
-        name = self._struct.name
-        return ctypes.string_at(name.ptr, name.len).decode("utf-8")
+        with self._lock:
+            name = self._struct.name
+            return ctypes.string_at(name.ptr, name.len).decode("utf-8")
 
     @name.setter
     def name(self, value: str) -> None:
         data = convert_name(value).encode("utf-8")
-        _check(_set_name(byref(self._struct), data, len(data)))
+        with self._lock:
+            _check(_set_name(byref(self._struct), data, len(data)))
 
     @property
     def age(self) -> int:
@@ -141,7 +152,9 @@ class Person:
 
     @age.setter
     def age(self, value: int) -> None:
-        _check(_set_age(byref(self._struct), convert_age(value)))
+        years = convert_age(value)
+        with self._lock:
+            _check(_set_age(byref(self._struct), years))
 
     @property
     def salary(self) -> float:
@@ -149,7 +162,9 @@ class Person:
 
     @salary.setter
     def salary(self, value: float) -> None:
-        _check(_set_salary(byref(self._struct), convert_salary(value)))
+        pay = convert_salary(value)
+        with self._lock:
+            _check(_set_salary(byref(self._struct), pay))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Person):
@@ -168,19 +183,6 @@ class Person:
         return (type(self), (self.name, self.age, self.salary))
 
 
-class _ColumnKeeper:
-    """Hangs on the memory under a column view: keeps the Payroll alive and counts the view."""
-
-    __slots__ = ("_payroll",)
-
-    def __init__(self, payroll: Payroll) -> None:
-        payroll._views += 1
-        self._payroll = payroll
-
-    def __del__(self) -> None:
-        self._payroll._views -= 1
-
-
 class Payroll:
     """Many persons, held by the library (see :class:`ffibench.pure.person.Payroll`).
 
@@ -191,22 +193,31 @@ class Payroll:
     (1000, True)
     """
 
-    __slots__ = ("_handle", "_views")
+    __slots__ = ("_handle", "_lock", "_views")
+    _handle: Any
+    _lock: Any
+    _views: int
 
-    def __init__(self) -> None:
-        self._views = 0
-        self._handle = _HANDLE()
-        _check(_payroll_new(byref(self._handle)))
+    def __new__(cls) -> Payroll:
+        handle = _HANDLE()
+        _check(_payroll_new(byref(handle)))
+        return cls._adopt(handle)
+
+    @classmethod
+    def _adopt(cls, handle: Any) -> Payroll:
+        payroll = object.__new__(cls)
+        payroll._handle = handle
+        payroll._lock = threading.RLock()  # reentrant: a view may die inside a locked call
+        payroll._views = 0
+        return payroll
 
     @classmethod
     def generate(cls, n: int, seed: int) -> Payroll:
         """``n`` generated persons; the same table as every backend's for the same ``seed``."""
         count, stream = check_count(n, "n"), check_seed(seed)
-        payroll = object.__new__(cls)
-        payroll._views = 0
-        payroll._handle = _HANDLE()
-        _check(_payroll_generate(count, stream, byref(payroll._handle)))
-        return payroll
+        handle = _HANDLE()
+        _check(_payroll_generate(count, stream, byref(handle)))
+        return cls._adopt(handle)
 
     def __del__(self) -> None:
         handle = getattr(self, "_handle", None)
@@ -215,12 +226,14 @@ class Payroll:
 
     def __len__(self) -> int:
         length = c_size_t()
-        _check(_len(self._handle, byref(length)))
+        with self._lock:
+            _check(_len(self._handle, byref(length)))
         return length.value
 
     def __getitem__(self, index: int) -> Person:
         struct = PersonStruct()
-        _check(_get(self._handle, resolve_index(index, len(self)), byref(struct)))
+        with self._lock:
+            _check(_get(self._handle, resolve_index(index, len(self)), byref(struct)))
         return Person._adopt(struct)
 
     def __iter__(self) -> Iterator[Person]:
@@ -239,49 +252,62 @@ class Payroll:
         """Add a copy of ``person`` at the end; ``BufferError`` while column views exist."""
         if not isinstance(person, Person):
             raise TypeError(f"person must be a Person, not {type(person).__name__}")
-        if self._views:
-            raise BufferError(
-                "cannot append to a Payroll while NumPy views of its columns exist: "
-                "delete them, or copy them with numpy.array(view), first"
-            )
-        _check(_append(self._handle, byref(person._struct)))
+        with self._lock, person._lock:
+            if self._views:
+                raise BufferError(
+                    "cannot append to a Payroll while NumPy views of its columns exist: "
+                    "delete them, or copy them with numpy.array(view), first"
+                )
+            _check(_append(self._handle, byref(person._struct)))
 
     def total_salary(self) -> float:
         """The pairwise sum of every salary; 0.0 when empty."""
         total = c_double()
-        _check(_total_salary(self._handle, byref(total)))
+        with self._lock:
+            _check(_total_salary(self._handle, byref(total)))
         return total.value
 
     def mean_salary_by_age_band(self, width: int) -> dict[int, float]:
         """``{band start: mean salary}`` over the age bands that hold someone, ascending."""
         size, capacity = check_width(width), _BANDS_MAX
         starts, means, count = (c_int64 * capacity)(), (c_double * capacity)(), c_size_t()
-        _check(_bands(self._handle, size, starts, means, capacity, byref(count)))
+        with self._lock:
+            _check(_bands(self._handle, size, starts, means, capacity, byref(count)))
         return dict(zip(starts[: count.value], means[: count.value], strict=True))
 
     def give_raise(self, percent: float, min_age: int) -> int:
         """Raise everyone aged ``min_age`` or more by ``percent``; how many were raised."""
         rate, threshold = convert_raise(percent, min_age)
         raised = c_size_t()
-        _check(_give_raise(self._handle, rate, threshold, byref(raised)))
+        with self._lock:
+            _check(_give_raise(self._handle, rate, threshold, byref(raised)))
         return raised.value
 
     def top_earners(self, k: int) -> list[Person]:
         """Copies of the ``k`` best-paid persons, best first; ties keep table order."""
-        wanted = min(check_count(k, "k"), len(self))
-        slots, count = (PersonStruct * wanted)(), c_size_t()
-        _check(_top_earners(self._handle, wanted, slots, byref(count)))
+        with self._lock:
+            wanted = min(check_count(k, "k"), len(self))
+            slots, count = (PersonStruct * wanted)(), c_size_t()
+            _check(_top_earners(self._handle, wanted, slots, byref(count)))
         # Each struct moves into its own Person, which frees its name once.
         return [Person._adopt(PersonStruct.from_buffer_copy(slot)) for slot in slots[: count.value]]
 
     def _view(self, lend: Any, element: Any, dtype: Any) -> Any:
         pointer, length = POINTER(element)(), c_size_t()
-        _check(lend(self._handle, byref(pointer), byref(length)))
-        if length.value == 0:
-            return numpy.empty(0, dtype=dtype)
-        column = ctypes.cast(pointer, POINTER(element * length.value)).contents
-        column._keeper = _ColumnKeeper(self)  # type: ignore[attr-defined]
-        return numpy.frombuffer(memoryview(column).toreadonly(), dtype=dtype)
+        with self._lock:
+            _check(lend(self._handle, byref(pointer), byref(length)))
+            if length.value == 0:
+                return numpy.empty(0, dtype=dtype)
+            address = ctypes.cast(pointer, c_void_p).value
+            if address is None:  # the library lends no NULL column; refuse rather than crash
+                raise RuntimeError("ffibench C ABI: a column was lent as a NULL pointer")
+            self._views += 1
+        column = LentColumn(address, length.value, numpy.dtype(dtype).str, self, self._unlend)
+        return numpy.asarray(column)
+
+    def _unlend(self) -> None:
+        with self._lock:
+            self._views -= 1
 
     def ages(self) -> Any:
         """The ages as a read-only int64 view of the library's column (no copy)."""
