@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from ffibench import capi
+from probes import rss_growth_kib
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,10 +63,6 @@ _LEAK_PROBE = textwrap.dedent(
     text = "Straße 𝔘𝔫𝔦 " * 8
     values = [float(i % 17) for i in range(100)]
 
-    def rss_kib():
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * 4
-
     def calls(n):
         for _ in range(n):
             basic.reverse(text)
@@ -79,10 +75,6 @@ _LEAK_PROBE = textwrap.dedent(
             arrays.filter_greater(values, 8.0)
             arrays.normalize(values)
 
-    calls(100_000)
-    before = rss_kib()
-    calls(int(sys.argv[2]))
-    print(rss_kib() - before)
     """
 )
 
@@ -91,13 +83,7 @@ _LEAK_PROBE = textwrap.dedent(
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads RSS from /proc")
 @pytest.mark.parametrize("backend_name", ["pyo3", "ctypes", "cffi"])
 def test_a_million_calls_leave_rss_flat(backend_name: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _LEAK_PROBE, backend_name, "1000000"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    growth_kib = int(done.stdout)
+    growth_kib = rss_growth_kib(_LEAK_PROBE, backend_name, 100_000, 1_000_000)
     # 2 x 10^6 leaked strings of ~150 bytes would be ~300 MiB, 10^5 leaked arrays of 50
     # doubles ~40 MiB; allow allocator noise only.
     assert growth_kib < 4096, f"RSS grew by {growth_kib} KiB over 2 x 10^6 string calls"

@@ -16,8 +16,6 @@ import importlib
 import math
 import pickle
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from ffibench.pure import person as spec
 from ffibench.scenarios import person as person_scenario
 from ffibench.scenarios.person import record, same_payroll, same_records
 from outcomes import outcome
+from probes import rss_growth_kib, run_probe
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = scenarios.get("person")
@@ -437,12 +436,7 @@ _THREAD_PROBE = textwrap.dedent(
 
 @pytest.mark.parametrize("backend_name", ["pyo3", "ctypes", "cffi"])
 def test_threads_cannot_crash_a_payroll(backend_name: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _THREAD_PROBE, backend_name, "1.5"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_probe(_THREAD_PROBE, backend_name, "1.5")
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "True"
 
@@ -473,10 +467,6 @@ _LEAK_PROBE = textwrap.dedent(
     person = ffibench.backend(sys.argv[1]).person
     payroll = person.Payroll.generate(2_000, 9)
 
-    def rss_kib():
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * 4
-
     def calls(n):
         for i in range(n):
             p = person.Person("Zoë " * 20, 30, 100.0)
@@ -496,10 +486,6 @@ _LEAK_PROBE = textwrap.dedent(
                 extra.append(copy)
         gc.collect()
 
-    calls(50_000)
-    before = rss_kib()
-    calls(int(sys.argv[2]))
-    print(rss_kib() - before)
     """
 )
 
@@ -508,13 +494,7 @@ _LEAK_PROBE = textwrap.dedent(
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads RSS from /proc")
 @pytest.mark.parametrize("backend_name", ["pyo3", "ctypes", "cffi"])
 def test_names_and_tables_are_freed(backend_name: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _LEAK_PROBE, backend_name, "300000"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    growth_kib = int(done.stdout)
+    growth_kib = rss_growth_kib(_LEAK_PROBE, backend_name, 50_000, 300_000)
     # 3 x 10^5 leaked names of ~100 bytes would be ~60 MiB, 1500 leaked tables of 100 persons
     # ~7 MiB, 15 000 leaked top-20 lists ~20 MiB: allow allocator noise only.
     assert growth_kib < 4096, f"RSS grew by {growth_kib} KiB"

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from collections.abc import Iterator
 from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int64, c_size_t, c_uint64, c_void_p
 from typing import Any
 
 import numpy
 
+from ffibench.backends._capi_person import PayrollMethods, PersonMethods
 from ffibench.backends.ctypes._library import String, declare, fail
 from ffibench.capi import LentColumn
 from ffibench.pure.person import (
@@ -38,7 +38,6 @@ from ffibench.pure.person import (
     convert_name,
     convert_raise,
     convert_salary,
-    person_repr,
     resolve_index,
 )
 
@@ -99,7 +98,7 @@ def _check(status: int) -> None:
         raise fail(status)
 
 
-class Person:
+class Person(PersonMethods):
     """A person over an ``ffibench_person`` struct (see :class:`ffibench.pure.person.Person`).
 
     Examples
@@ -166,24 +165,8 @@ class Person:
         with self._lock:
             _check(_set_salary(byref(self._struct), pay))
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Person):
-            return NotImplemented
-        mine, theirs = self._struct, other._struct
-        return (mine.age, mine.salary, self.name) == (theirs.age, theirs.salary, other.name)
 
-    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
-
-    def __repr__(self) -> str:
-        return person_repr(self.name, self.age, self.salary)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # A copy or a pickle is a new person with its own name: never a second owner of this
-        # struct (the default copy would share it, and both owners would free the name).
-        return (type(self), (self.name, self.age, self.salary))
-
-
-class Payroll:
+class Payroll(PayrollMethods):
     """Many persons, held by the library (see :class:`ffibench.pure.person.Payroll`).
 
     Examples
@@ -195,8 +178,7 @@ class Payroll:
 
     __slots__ = ("_handle", "_lock", "_views")
     _handle: Any
-    _lock: Any
-    _views: int
+    person_type = Person
 
     def __new__(cls) -> Payroll:
         handle = _HANDLE()
@@ -236,29 +218,12 @@ class Payroll:
             _check(_get(self._handle, resolve_index(index, len(self)), byref(struct)))
         return Person._adopt(struct)
 
-    def __iter__(self) -> Iterator[Person]:
-        return (self[index] for index in range(len(self)))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # A new table from the rows: the default copy would share the handle, and both
-        # Payrolls would free it (a double free).
-        return (type(self), (), [(p.name, p.age, p.salary) for p in self])
-
-    def __setstate__(self, rows: list[tuple[str, int, float]]) -> None:
-        for row in rows:
-            self.append(Person(*row))
-
     def append(self, person: Person) -> None:
         """Add a copy of ``person`` at the end; ``BufferError`` while column views exist."""
-        if not isinstance(person, Person):
-            raise TypeError(f"person must be a Person, not {type(person).__name__}")
-        with self._lock, person._lock:
-            if self._views:
-                raise BufferError(
-                    "cannot append to a Payroll while NumPy views of its columns exist: "
-                    "delete them, or copy them with numpy.array(view), first"
-                )
-            _check(_append(self._handle, byref(person._struct)))
+        with self._lock:
+            self._check_appendable(person)
+            with person._lock:
+                _check(_append(self._handle, byref(person._struct)))
 
     def total_salary(self) -> float:
         """The pairwise sum of every salary; 0.0 when empty."""
@@ -301,13 +266,9 @@ class Payroll:
             address = ctypes.cast(pointer, c_void_p).value
             if address is None:  # the library lends no NULL column; refuse rather than crash
                 raise RuntimeError("ffibench C ABI: a column was lent as a NULL pointer")
-            self._views += 1
+            self._lent()
         column = LentColumn(address, length.value, numpy.dtype(dtype).str, self, self._unlend)
         return numpy.asarray(column)
-
-    def _unlend(self) -> None:
-        with self._lock:
-            self._views -= 1
 
     def ages(self) -> Any:
         """The ages as a read-only int64 view of the library's column (no copy)."""
