@@ -441,6 +441,65 @@ def test_threads_cannot_crash_a_payroll(backend_name: str) -> None:
     assert done.stdout.strip() == "True"
 
 
+_ABUSE_PROBE = textwrap.dedent(
+    """
+    import gc, sys
+    import numpy
+    import ffibench
+
+    person = ffibench.backend(sys.argv[1]).person
+    payroll = person.Payroll.generate(100_000, 4)
+    first, second = payroll.salaries(), payroll.salaries()
+    expected = first.copy()
+    base = first.base
+    for _ in range(2):  # finalisers called by hand
+        if hasattr(base, "__del__"):
+            base.__del__()
+    interface = getattr(base, "__array_interface__", None)
+    if isinstance(interface, dict):
+        interface["shape"] = (10**9,)  # editing the description changes nothing
+        assert numpy.asarray(base).shape == (100_000,)
+    try:
+        payroll.append(person.Person("Ada", 36, 5200.0))
+        sys.exit("append succeeded while two views live")
+    except BufferError:
+        pass
+    finalise = getattr(payroll, "__del__", lambda: None)  # PyO3's Payroll has none
+    finalise()  # a view lives: nothing is freed
+    for _ in range(20):
+        person.Payroll.generate(100_000, 5)
+    assert numpy.array_equal(first, expected) and numpy.array_equal(second, expected)
+    del first, second, base
+    gc.collect()
+    finalise()  # by hand, twice: the second must not free again
+    finalise()
+    try:
+        len(payroll)
+    except ValueError:
+        pass  # the C-ABI wrappers refuse a freed payroll
+    del payroll, finalise
+    gc.collect()
+    print("ok")
+    """
+)
+
+
+@pytest.mark.parametrize("backend_name", ["pyo3", "ctypes", "cffi"])
+def test_finalisers_by_hand_cannot_crash(backend_name: str) -> None:
+    done = run_probe(_ABUSE_PROBE, backend_name)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
+
+
+def test_a_subclass_instance_compares_as_in_the_spec(backend: ffibench.Backend) -> None:
+    base = backend.person.Person
+    if backend.name == "pyo3":
+        pytest.skip("a #[pyclass] without `subclass` cannot be subclassed")
+    derived = type("Derived", (base,), {"__slots__": ()})
+    assert derived(*ADA) == base(*ADA)
+    assert base(*ADA) == derived(*ADA)
+
+
 def test_append_works_again_once_every_view_is_gone(rust_backend: ffibench.Backend) -> None:
     module = rust_backend.person
     payroll = module.Payroll.generate(10, 5)

@@ -140,8 +140,9 @@ class LentColumn:
 
     NumPy reads ``__array_interface__`` (read-only data) and keeps this object as the array's
     ``base``. Unlike a memoryview it cannot be released from Python, so the column stays lent
-    for exactly as long as some array over it lives; ``release`` runs when the last one goes.
-    ``owner`` (the Payroll) is kept alive until then.
+    for exactly as long as some array over it lives; ``release`` runs once, when the last one
+    goes. ``owner`` (the Payroll) is kept alive until then. The description is rebuilt on each
+    read from private fields, so editing the returned dict changes nothing.
 
     Examples
     --------
@@ -152,21 +153,27 @@ class LentColumn:
     ([0.0, 1.0, 2.0], False)
     """
 
-    __slots__ = ("__array_interface__", "_owner", "_release")
+    __slots__ = ("_address", "_length", "_owner", "_release", "_typestr")
 
     def __init__(
         self, address: int, length: int, typestr: str, owner: object, release: Any
     ) -> None:
-        self.__array_interface__ = {
-            "data": (address, True),  # True: read-only, and NumPy will not let it be changed
-            "shape": (length,),
-            "typestr": typestr,
-            "version": 3,
-        }
+        self._address, self._length, self._typestr = address, length, typestr
         self._owner = owner
         self._release = release
 
+    @property
+    def __array_interface__(self) -> dict[str, Any]:
+        return {
+            "data": (self._address, True),  # True: read-only, and NumPy will not let it change
+            "shape": (self._length,),
+            "typestr": self._typestr,
+            "version": 3,
+        }
+
     def __del__(self) -> None:
-        release = getattr(self, "_release", None)
+        # Once only, even if called again by hand: a second release would let the payroll
+        # grow under a view that still exists.
+        release, self._release = getattr(self, "_release", None), None
         if release is not None:
             release()

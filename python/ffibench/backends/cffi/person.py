@@ -155,9 +155,17 @@ class Payroll(PayrollMethods):
         return cls._adopt(out[0])
 
     def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            lib.ffibench_payroll_free(handle)
+        # Idempotent, and a no-op while a view lives (only a call by hand can get here then):
+        # the handle is swapped out before it is freed, and later calls pass NULL, which the
+        # library refuses with an error instead of touching freed memory.
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            return
+        with lock:
+            if self._views:
+                return
+            handle, self._handle = self._handle, ffi.NULL
+        lib.ffibench_payroll_free(handle)  # NULL (already freed) is ignored
 
     def __len__(self) -> int:
         length = ffi.new("size_t *")
