@@ -9,21 +9,43 @@ calls themselves.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
-from ffibench.pure.person import person_repr
+from ffibench.pure.person import AGE_MAX, person_repr
 
-__all__ = ["PayrollMethods", "PersonMethods"]
+__all__ = ["BANDS_MAX", "PayrollMethods", "PersonMethods"]
+
+#: ``FFIBENCH_PAYROLL_BANDS_MAX``: one band per age at most.
+BANDS_MAX = AGE_MAX + 1
 
 
 class PersonMethods:
-    """Equality, repr and copying of a C-ABI Person, from its ``name``, ``age``, ``salary``."""
+    """Ownership, equality, repr and copying of a C-ABI Person.
+
+    A subclass has the slots ``_struct`` (its ``ffibench_person``) and ``_lock``, the fields
+    ``name``, ``age``, ``salary``, and ``_free_struct``, the library's ``ffibench_person_free``.
+    """
 
     __slots__ = ()
     name: str
     age: int
     salary: float
+    _free_struct: Any
+
+    @classmethod
+    def _adopt(cls, struct: Any) -> Any:
+        """A Person taking over ``struct``, a person the library just wrote (and its name)."""
+        person: Any = object.__new__(cls)
+        person._struct = struct
+        person._lock = threading.Lock()
+        return person
+
+    def __del__(self) -> None:
+        struct = getattr(self, "_struct", None)
+        if struct is not None:  # the library's free empties the struct: a second is a no-op
+            self._free_struct(struct)
 
     def __eq__(self, other: object) -> bool:
         # This backend's persons (subclasses included) only, as the spec's isinstance check.
@@ -44,13 +66,42 @@ class PersonMethods:
 
 
 class PayrollMethods:
-    """Iteration, copying and the view count of a C-ABI Payroll."""
+    """Ownership, iteration, copying and the view count of a C-ABI Payroll.
+
+    A subclass has the slots ``_handle``, ``_lock`` and ``_views``, ``__len__``,
+    ``__getitem__`` and ``append``, and names its Person class (``person_type``), the library's
+    ``ffibench_payroll_free`` (``_free_handle``) and its NULL handle (``_null_handle``).
+    """
 
     __slots__ = ()
     _lock: Any
     _views: int
-    #: The backend's Person class, which ``append`` takes and ``__setstate__`` makes.
     person_type: Any
+    _free_handle: Any
+    _null_handle: Any
+
+    @classmethod
+    def _adopt(cls, handle: Any) -> Any:
+        """A Payroll owning ``handle``, a payroll the library just made."""
+        payroll: Any = object.__new__(cls)
+        payroll._handle = handle
+        payroll._lock = threading.RLock()  # reentrant: a view may die inside a locked call
+        payroll._views = 0
+        return payroll
+
+    def __del__(self) -> None:
+        # Idempotent, and a no-op while a view lives (only a call by hand can get here then):
+        # the handle is swapped for NULL before it is freed, and later calls pass NULL, which
+        # the library refuses with an error instead of touching freed memory.
+        table: Any = self
+        lock = getattr(table, "_lock", None)
+        if lock is None:
+            return
+        with lock:
+            if table._views:
+                return
+            handle, table._handle = table._handle, self._null_handle
+        self._free_handle(handle)  # the library ignores NULL
 
     def __iter__(self) -> Iterator[Any]:
         table: Any = self  # the subclass has __len__ and __getitem__

@@ -23,6 +23,12 @@ def fail(status: int) -> Exception:
     return error(status, ffi.string(lib.ffibench_last_error_message()))
 
 
+def check(status: int) -> None:
+    """Raise the exception for ``status`` unless it is OK (0)."""
+    if status:
+        raise fail(status)
+
+
 def call(function: Any, out_type: str, *args: object) -> Any:
     """Call ``function(*args, out)`` with a fresh ``out_type *`` and return what it points to."""
     out = ffi.new(out_type)

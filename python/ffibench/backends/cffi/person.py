@@ -19,17 +19,14 @@ the name while another replaces and frees it would read freed memory). Objects a
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy
 
-from ffibench.backends._capi_person import PayrollMethods, PersonMethods
-from ffibench.backends.cffi._library import fail as _fail
-from ffibench.backends.cffi._library import ffi, lib
+from ffibench.backends._capi_person import BANDS_MAX, PayrollMethods, PersonMethods
+from ffibench.backends.cffi._library import check, ffi, lib
 from ffibench.capi import LentColumn
 from ffibench.pure.person import (
-    AGE_MAX,
     check_count,
     check_seed,
     check_width,
@@ -41,14 +38,6 @@ from ffibench.pure.person import (
 )
 
 __all__ = ["Payroll", "Person"]
-
-#: ``FFIBENCH_PAYROLL_BANDS_MAX``: one band per age at most.
-_BANDS_MAX = AGE_MAX + 1
-
-
-def _check(status: int) -> None:
-    if status:
-        raise _fail(status)
 
 
 class Person(PersonMethods):
@@ -65,26 +54,14 @@ class Person(PersonMethods):
     __slots__ = ("_lock", "_struct")
     _struct: Any
     _lock: Any
+    _free_struct = staticmethod(lib.ffibench_person_free)
 
     def __new__(cls, name: str, age: int, salary: float) -> Person:
         data = convert_name(name).encode("utf-8")
         years, pay = convert_age(age), convert_salary(salary)
         struct = ffi.new("ffibench_person *")
-        _check(lib.ffibench_person_new(data, len(data), years, pay, struct))
+        check(lib.ffibench_person_new(data, len(data), years, pay, struct))
         return cls._adopt(struct)
-
-    @classmethod
-    def _adopt(cls, struct: Any) -> Person:
-        """A Person taking over ``struct``, a person the library just wrote (and its name)."""
-        person = object.__new__(cls)
-        person._struct = struct
-        person._lock = threading.Lock()
-        return person
-
-    def __del__(self) -> None:
-        struct = getattr(self, "_struct", None)
-        if struct is not None:
-            lib.ffibench_person_free(struct)
 
     @property
     def name(self) -> str:
@@ -96,7 +73,7 @@ class Person(PersonMethods):
     def name(self, value: str) -> None:
         data = convert_name(value).encode("utf-8")
         with self._lock:
-            _check(lib.ffibench_person_set_name(self._struct, data, len(data)))
+            check(lib.ffibench_person_set_name(self._struct, data, len(data)))
 
     @property
     def age(self) -> int:
@@ -106,7 +83,7 @@ class Person(PersonMethods):
     def age(self, value: int) -> None:
         years = convert_age(value)
         with self._lock:
-            _check(lib.ffibench_person_set_age(self._struct, years))
+            check(lib.ffibench_person_set_age(self._struct, years))
 
     @property
     def salary(self) -> float:
@@ -116,7 +93,7 @@ class Person(PersonMethods):
     def salary(self, value: float) -> None:
         pay = convert_salary(value)
         with self._lock:
-            _check(lib.ffibench_person_set_salary(self._struct, pay))
+            check(lib.ffibench_person_set_salary(self._struct, pay))
 
 
 class Payroll(PayrollMethods):
@@ -132,52 +109,33 @@ class Payroll(PayrollMethods):
     __slots__ = ("_handle", "_lock", "_views")
     _handle: Any
     person_type = Person
+    _free_handle = staticmethod(lib.ffibench_payroll_free)
+    _null_handle = ffi.NULL
 
     def __new__(cls) -> Payroll:
         out = ffi.new("ffibench_payroll **")
-        _check(lib.ffibench_payroll_new(out))
+        check(lib.ffibench_payroll_new(out))
         return cls._adopt(out[0])
-
-    @classmethod
-    def _adopt(cls, handle: Any) -> Payroll:
-        payroll = object.__new__(cls)
-        payroll._handle = handle
-        payroll._lock = threading.RLock()  # reentrant: a view may die inside a locked call
-        payroll._views = 0
-        return payroll
 
     @classmethod
     def generate(cls, n: int, seed: int) -> Payroll:
         """``n`` generated persons; the same table as every backend's for the same ``seed``."""
         count, stream = check_count(n, "n"), check_seed(seed)
         out = ffi.new("ffibench_payroll **")
-        _check(lib.ffibench_payroll_generate(count, stream, out))
+        check(lib.ffibench_payroll_generate(count, stream, out))
         return cls._adopt(out[0])
-
-    def __del__(self) -> None:
-        # Idempotent, and a no-op while a view lives (only a call by hand can get here then):
-        # the handle is swapped out before it is freed, and later calls pass NULL, which the
-        # library refuses with an error instead of touching freed memory.
-        lock = getattr(self, "_lock", None)
-        if lock is None:
-            return
-        with lock:
-            if self._views:
-                return
-            handle, self._handle = self._handle, ffi.NULL
-        lib.ffibench_payroll_free(handle)  # NULL (already freed) is ignored
 
     def __len__(self) -> int:
         length = ffi.new("size_t *")
         with self._lock:
-            _check(lib.ffibench_payroll_len(self._handle, length))
+            check(lib.ffibench_payroll_len(self._handle, length))
         return length[0]
 
     def __getitem__(self, index: int) -> Person:
         struct = ffi.new("ffibench_person *")
         with self._lock:
             position = resolve_index(index, len(self))
-            _check(lib.ffibench_payroll_get(self._handle, position, struct))
+            check(lib.ffibench_payroll_get(self._handle, position, struct))
         return Person._adopt(struct)
 
     def append(self, person: Person) -> None:
@@ -185,24 +143,24 @@ class Payroll(PayrollMethods):
         with self._lock:
             self._check_appendable(person)
             with person._lock:
-                _check(lib.ffibench_payroll_append(self._handle, person._struct))
+                check(lib.ffibench_payroll_append(self._handle, person._struct))
 
     def total_salary(self) -> float:
         """The pairwise sum of every salary; 0.0 when empty."""
         total = ffi.new("double *")
         with self._lock:
-            _check(lib.ffibench_payroll_total_salary(self._handle, total))
+            check(lib.ffibench_payroll_total_salary(self._handle, total))
         return total[0]
 
     def mean_salary_by_age_band(self, width: int) -> dict[int, float]:
         """``{band start: mean salary}`` over the age bands that hold someone, ascending."""
         size = check_width(width)
-        starts = ffi.new("int64_t[]", _BANDS_MAX)
-        means = ffi.new("double[]", _BANDS_MAX)
+        starts = ffi.new("int64_t[]", BANDS_MAX)
+        means = ffi.new("double[]", BANDS_MAX)
         count = ffi.new("size_t *")
         function = lib.ffibench_payroll_mean_salary_by_age_band
         with self._lock:
-            _check(function(self._handle, size, starts, means, _BANDS_MAX, count))
+            check(function(self._handle, size, starts, means, BANDS_MAX, count))
         found = count[0]
         return dict(zip(ffi.unpack(starts, found), ffi.unpack(means, found), strict=True))
 
@@ -211,7 +169,7 @@ class Payroll(PayrollMethods):
         rate, threshold = convert_raise(percent, min_age)
         raised = ffi.new("size_t *")
         with self._lock:
-            _check(lib.ffibench_payroll_give_raise(self._handle, rate, threshold, raised))
+            check(lib.ffibench_payroll_give_raise(self._handle, rate, threshold, raised))
         return raised[0]
 
     def top_earners(self, k: int) -> list[Person]:
@@ -219,7 +177,7 @@ class Payroll(PayrollMethods):
         with self._lock:
             wanted = min(check_count(k, "k"), len(self))
             slots, count = ffi.new("ffibench_person[]", wanted), ffi.new("size_t *")
-            _check(lib.ffibench_payroll_top_earners(self._handle, wanted, slots, count))
+            check(lib.ffibench_payroll_top_earners(self._handle, wanted, slots, count))
         best = []
         for index in range(count[0]):
             # Each struct moves into its own Person, which frees its name once.
@@ -231,7 +189,7 @@ class Payroll(PayrollMethods):
     def _view(self, lend: Any, element: str, dtype: Any) -> Any:
         pointer, length = ffi.new(f"{element} **"), ffi.new("size_t *")
         with self._lock:
-            _check(lend(self._handle, pointer, length))
+            check(lend(self._handle, pointer, length))
             if length[0] == 0:
                 return numpy.empty(0, dtype=dtype)
             address = int(ffi.cast("uintptr_t", pointer[0]))

@@ -35,6 +35,12 @@ def fail(status: int) -> Exception:
     return error(status, last_error() or b"")
 
 
+def check(status: int) -> None:
+    """Raise the exception for ``status`` unless it is OK (0)."""
+    if status:
+        raise fail(status)
+
+
 def call(function: Any, out_type: type, *args: object) -> Any:
     """Call ``function(*args, &out)`` and return ``out``'s value, or raise for its status."""
     out = out_type()

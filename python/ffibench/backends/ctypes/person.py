@@ -20,17 +20,15 @@ the name while another replaces and frees it would read freed memory). Objects a
 from __future__ import annotations
 
 import ctypes
-import threading
 from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int64, c_size_t, c_uint64, c_void_p
 from typing import Any
 
 import numpy
 
-from ffibench.backends._capi_person import PayrollMethods, PersonMethods
-from ffibench.backends.ctypes._library import String, declare, fail
+from ffibench.backends._capi_person import BANDS_MAX, PayrollMethods, PersonMethods
+from ffibench.backends.ctypes._library import String, check, declare
 from ffibench.capi import LentColumn
 from ffibench.pure.person import (
-    AGE_MAX,
     check_count,
     check_seed,
     check_width,
@@ -52,8 +50,6 @@ class PersonStruct(ctypes.Structure):
 
 _PERSON = POINTER(PersonStruct)
 _HANDLE = c_void_p
-#: ``FFIBENCH_PAYROLL_BANDS_MAX``: one band per age at most.
-_BANDS_MAX = AGE_MAX + 1
 
 _person_new = declare("ffibench_person_new", c_int, c_char_p, c_size_t, c_int64, c_double, _PERSON)
 _person_free = declare("ffibench_person_free", None, _PERSON)
@@ -93,11 +89,6 @@ _salaries = declare(
 )
 
 
-def _check(status: int) -> None:
-    if status:
-        raise fail(status)
-
-
 class Person(PersonMethods):
     """A person over an ``ffibench_person`` struct (see :class:`ffibench.pure.person.Person`).
 
@@ -112,26 +103,14 @@ class Person(PersonMethods):
     __slots__ = ("_lock", "_struct")
     _struct: PersonStruct
     _lock: Any
+    _free_struct = staticmethod(_person_free)  # ctypes passes the struct by reference
 
     def __new__(cls, name: str, age: int, salary: float) -> Person:
         data = convert_name(name).encode("utf-8")
         years, pay = convert_age(age), convert_salary(salary)
         struct = PersonStruct()
-        _check(_person_new(data, len(data), years, pay, byref(struct)))
+        check(_person_new(data, len(data), years, pay, byref(struct)))
         return cls._adopt(struct)
-
-    @classmethod
-    def _adopt(cls, struct: PersonStruct) -> Person:
-        """A Person taking over ``struct``, a person the library just wrote (and its name)."""
-        person = object.__new__(cls)
-        person._struct = struct
-        person._lock = threading.Lock()
-        return person
-
-    def __del__(self) -> None:
-        struct = getattr(self, "_struct", None)
-        if struct is not None:
-            _person_free(byref(struct))
 
     @property
     def name(self) -> str:
@@ -143,7 +122,7 @@ class Person(PersonMethods):
     def name(self, value: str) -> None:
         data = convert_name(value).encode("utf-8")
         with self._lock:
-            _check(_set_name(byref(self._struct), data, len(data)))
+            check(_set_name(byref(self._struct), data, len(data)))
 
     @property
     def age(self) -> int:
@@ -153,7 +132,7 @@ class Person(PersonMethods):
     def age(self, value: int) -> None:
         years = convert_age(value)
         with self._lock:
-            _check(_set_age(byref(self._struct), years))
+            check(_set_age(byref(self._struct), years))
 
     @property
     def salary(self) -> float:
@@ -163,7 +142,7 @@ class Person(PersonMethods):
     def salary(self, value: float) -> None:
         pay = convert_salary(value)
         with self._lock:
-            _check(_set_salary(byref(self._struct), pay))
+            check(_set_salary(byref(self._struct), pay))
 
 
 class Payroll(PayrollMethods):
@@ -179,52 +158,32 @@ class Payroll(PayrollMethods):
     __slots__ = ("_handle", "_lock", "_views")
     _handle: Any
     person_type = Person
+    _free_handle = staticmethod(_payroll_free)
+    _null_handle = None  # ctypes passes None as NULL
 
     def __new__(cls) -> Payroll:
         handle = _HANDLE()
-        _check(_payroll_new(byref(handle)))
+        check(_payroll_new(byref(handle)))
         return cls._adopt(handle)
-
-    @classmethod
-    def _adopt(cls, handle: Any) -> Payroll:
-        payroll = object.__new__(cls)
-        payroll._handle = handle
-        payroll._lock = threading.RLock()  # reentrant: a view may die inside a locked call
-        payroll._views = 0
-        return payroll
 
     @classmethod
     def generate(cls, n: int, seed: int) -> Payroll:
         """``n`` generated persons; the same table as every backend's for the same ``seed``."""
         count, stream = check_count(n, "n"), check_seed(seed)
         handle = _HANDLE()
-        _check(_payroll_generate(count, stream, byref(handle)))
+        check(_payroll_generate(count, stream, byref(handle)))
         return cls._adopt(handle)
-
-    def __del__(self) -> None:
-        # Idempotent, and a no-op while a view lives (only a call by hand can get here then):
-        # the handle is swapped out before it is freed, and later calls pass NULL, which the
-        # library refuses with an error instead of touching freed memory.
-        lock = getattr(self, "_lock", None)
-        if lock is None:
-            return
-        with lock:
-            if self._views:
-                return
-            handle, self._handle = self._handle, None
-        if handle:
-            _payroll_free(handle)
 
     def __len__(self) -> int:
         length = c_size_t()
         with self._lock:
-            _check(_len(self._handle, byref(length)))
+            check(_len(self._handle, byref(length)))
         return length.value
 
     def __getitem__(self, index: int) -> Person:
         struct = PersonStruct()
         with self._lock:
-            _check(_get(self._handle, resolve_index(index, len(self)), byref(struct)))
+            check(_get(self._handle, resolve_index(index, len(self)), byref(struct)))
         return Person._adopt(struct)
 
     def append(self, person: Person) -> None:
@@ -232,21 +191,21 @@ class Payroll(PayrollMethods):
         with self._lock:
             self._check_appendable(person)
             with person._lock:
-                _check(_append(self._handle, byref(person._struct)))
+                check(_append(self._handle, byref(person._struct)))
 
     def total_salary(self) -> float:
         """The pairwise sum of every salary; 0.0 when empty."""
         total = c_double()
         with self._lock:
-            _check(_total_salary(self._handle, byref(total)))
+            check(_total_salary(self._handle, byref(total)))
         return total.value
 
     def mean_salary_by_age_band(self, width: int) -> dict[int, float]:
         """``{band start: mean salary}`` over the age bands that hold someone, ascending."""
-        size, capacity = check_width(width), _BANDS_MAX
+        size, capacity = check_width(width), BANDS_MAX
         starts, means, count = (c_int64 * capacity)(), (c_double * capacity)(), c_size_t()
         with self._lock:
-            _check(_bands(self._handle, size, starts, means, capacity, byref(count)))
+            check(_bands(self._handle, size, starts, means, capacity, byref(count)))
         return dict(zip(starts[: count.value], means[: count.value], strict=True))
 
     def give_raise(self, percent: float, min_age: int) -> int:
@@ -254,7 +213,7 @@ class Payroll(PayrollMethods):
         rate, threshold = convert_raise(percent, min_age)
         raised = c_size_t()
         with self._lock:
-            _check(_give_raise(self._handle, rate, threshold, byref(raised)))
+            check(_give_raise(self._handle, rate, threshold, byref(raised)))
         return raised.value
 
     def top_earners(self, k: int) -> list[Person]:
@@ -262,14 +221,14 @@ class Payroll(PayrollMethods):
         with self._lock:
             wanted = min(check_count(k, "k"), len(self))
             slots, count = (PersonStruct * wanted)(), c_size_t()
-            _check(_top_earners(self._handle, wanted, slots, byref(count)))
+            check(_top_earners(self._handle, wanted, slots, byref(count)))
         # Each struct moves into its own Person, which frees its name once.
         return [Person._adopt(PersonStruct.from_buffer_copy(slot)) for slot in slots[: count.value]]
 
     def _view(self, lend: Any, element: Any, dtype: Any) -> Any:
         pointer, length = POINTER(element)(), c_size_t()
         with self._lock:
-            _check(lend(self._handle, byref(pointer), byref(length)))
+            check(lend(self._handle, byref(pointer), byref(length)))
             if length.value == 0:
                 return numpy.empty(0, dtype=dtype)
             address = ctypes.cast(pointer, c_void_p).value
