@@ -18,6 +18,7 @@ pub(crate) mod arrays {
     use pyo3::types::{PyList, PyTuple};
 
     use crate::error::PyCoreError;
+    use crate::type_name;
 
     /// The values of an `xs` argument, borrowed from a buffer or owned.
     enum Values {
@@ -95,14 +96,6 @@ pub(crate) mod arrays {
                 Ok(PyList::new(py, values)?.into_any())
             }
         }
-    }
-
-    fn type_name(object: &Bound<'_, PyAny>) -> String {
-        object
-            .get_type()
-            .name()
-            .map(|name| name.to_string())
-            .unwrap_or_else(|_| "object".to_owned())
     }
 
     /// The pairwise sum of ``xs`` (NumPy's order); ``0.0`` when empty.

@@ -14,6 +14,15 @@ const SUBMODULES: &[&str] = &["basic", "person", "arrays"];
 
 use pyo3::prelude::*;
 
+/// The name of `object`'s type, for error messages (`"object"` if it has none readable).
+pub(crate) fn type_name(object: &Bound<'_, PyAny>) -> String {
+    object
+        .get_type()
+        .name()
+        .map(|name| name.to_string())
+        .unwrap_or_else(|_| "object".to_owned())
+}
+
 /// ffibench's Rust workloads, called through PyO3. Private: use ``ffibench.backend("pyo3")``.
 #[pymodule(name = "_native")]
 mod native {

@@ -31,6 +31,7 @@ pub(crate) mod person {
 
     use super::{ColumnOwner, PayrollIterator};
     use crate::error::PyCoreError;
+    use crate::type_name;
 
     type Result<T> = std::result::Result<T, PyCoreError>;
 
@@ -270,10 +271,7 @@ pub(crate) mod person {
             let person = person.cast::<PyPerson>().map_err(|_| {
                 PyTypeError::new_err(format!(
                     "person must be a Person, not {}",
-                    person
-                        .get_type()
-                        .name()
-                        .map_or_else(|_| "object".to_owned(), |name| name.to_string())
+                    type_name(person)
                 ))
             })?;
             if self.views.load(Ordering::Acquire) > 0 {
