@@ -277,31 +277,33 @@ impl Payroll {
         let table: Vec<usize> = (0..=AGE_MAX).map(|age| (age / width) as usize).collect();
         let band_of = |age: i64| table[age as usize];
         let bands = band_of(AGE_MAX) + 1;
-        let mut ends = vec![0_usize; bands];
+        let mut counts = vec![0_usize; bands];
         for &age in &self.ages {
-            ends[band_of(age)] += 1;
+            counts[band_of(age)] += 1;
         }
-        let counts = ends.clone();
-        let mut total = 0;
-        for end in &mut ends {
-            total += *end;
-            *end = total;
-        }
-        // `starts[b]` is where band b's next salary goes; it ends where band b + 1 starts.
-        let mut starts: Vec<usize> = ends.iter().zip(&counts).map(|(e, c)| e - c).collect();
+        // Band b's salaries go to `grouped[starts[b]..starts[b] + counts[b]]`, in table order.
+        let starts: Vec<usize> = counts
+            .iter()
+            .scan(0, |before, &count| {
+                let start = *before;
+                *before += count;
+                Some(start)
+            })
+            .collect();
+        let mut next = starts.clone();
         let mut grouped = vec![0.0; self.salaries.len()];
         for (&age, &salary) in self.ages.iter().zip(&self.salaries) {
             let band = band_of(age);
-            grouped[starts[band]] = salary;
-            starts[band] += 1;
+            grouped[next[band]] = salary;
+            next[band] += 1;
         }
-        Ok(counts
+        Ok(starts
             .iter()
-            .zip(&ends)
+            .zip(&counts)
             .enumerate()
-            .filter(|&(_, (&count, _))| count > 0)
-            .map(|(band, (&count, &end))| {
-                let salaries = &grouped[end - count..end];
+            .filter(|&(_, (_, &count))| count > 0)
+            .map(|(band, (&start, &count))| {
+                let salaries = &grouped[start..start + count];
                 (band as i64 * width, sum(salaries) / count as f64)
             })
             .collect())
