@@ -5,15 +5,23 @@ second shared library; this wrapper builds it in release mode with the same carg
 directory and copies it, with its header, into ``python/ffibench/_lib/`` before handing over
 to maturin. An editable install then finds it in the source tree, and a wheel carries it
 (``[tool.maturin] include``). One ``pip install`` builds both; there is no second step.
+
+It then compiles cffi's API-mode extension, ``ffibench._cffi_api``: a small C module made by
+cffi from the header's declarations and linked to that library (found at run time through an
+rpath of ``$ORIGIN/_lib``), so the ``cffi_api`` backend calls C directly instead of through
+libffi. That step needs cffi, setuptools and a C compiler, all at build time only.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
+import sysconfig
+import tempfile
 from pathlib import Path
 
 import maturin
@@ -27,8 +35,17 @@ from maturin import (  # noqa: F401  (re-exported PEP 517 hooks)
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-LIB_DIR = ROOT / "python" / "ffibench" / "_lib"
-LIBRARY_NAMES = {"linux": "libffibench_capi.so", "darwin": "libffibench_capi.dylib"}
+PACKAGE_DIR = ROOT / "python" / "ffibench"
+LIB_DIR = PACKAGE_DIR / "_lib"
+HEADER = ROOT / "crates" / "capi" / "include" / "ffibench.h"
+
+
+def _header_module():  # the package's own header helpers, loaded by path: nothing installed yet
+    path = PACKAGE_DIR / "backends" / "_capi" / "header.py"
+    spec = importlib.util.spec_from_file_location("_ffibench_header", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _build_capi() -> None:
@@ -46,17 +63,44 @@ def _build_capi() -> None:
         file=sys.stderr,
     )
     subprocess.run([cargo, "build", "--release", "-p", "ffibench-capi"], cwd=ROOT, check=True)
-    name = LIBRARY_NAMES.get(sys.platform, "ffibench_capi.dll")
+    name = _header_module().library_name()
     LIB_DIR.mkdir(exist_ok=True)
     shutil.copy2(target / "release" / name, LIB_DIR / name)
-    shutil.copy2(ROOT / "crates" / "capi" / "include" / "ffibench.h", LIB_DIR / "ffibench.h")
+    shutil.copy2(HEADER, LIB_DIR / "ffibench.h")
+
+
+def _build_cffi_api() -> None:
+    import cffi
+
+    print("ffibench: compiling cffi's API-mode extension (ffibench._cffi_api)", file=sys.stderr)
+    builder = cffi.FFI()
+    builder.cdef(_header_module().cdef_source(HEADER))
+    builder.set_source(
+        "ffibench._cffi_api",
+        '#include "ffibench.h"',
+        include_dirs=[str(LIB_DIR)],
+        library_dirs=[str(LIB_DIR)],
+        libraries=["ffibench_capi"],
+        extra_link_args=["-Wl,-rpath,$ORIGIN/_lib"],
+    )
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    for stale in PACKAGE_DIR.glob("_cffi_api.*"):
+        stale.unlink()
+    with tempfile.TemporaryDirectory(prefix="ffibench-cffi-") as directory:
+        built = Path(builder.compile(tmpdir=directory))
+        shutil.copy2(built, PACKAGE_DIR / f"_cffi_api{suffix}")
+
+
+def _build_native_libraries() -> None:
+    _build_capi()
+    _build_cffi_api()
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    _build_capi()
+    _build_native_libraries()
     return maturin.build_wheel(wheel_directory, config_settings, metadata_directory)
 
 
 def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
-    _build_capi()
+    _build_native_libraries()
     return maturin.build_editable(wheel_directory, config_settings, metadata_directory)

@@ -9,6 +9,9 @@ from hypothesis import HealthCheck, settings
 
 import ffibench
 
+#: Every backend but the spec: the ones that cross a boundary into the Rust core.
+RUST_BACKENDS = [name for name in ffibench.BACKENDS if name != "python"]
+
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -20,11 +23,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(params=ffibench.BACKENDS, scope="session")
 def backend(request: pytest.FixtureRequest) -> ffibench.Backend:
-    """Each backend in turn: python (the spec itself), pyo3, ctypes, cffi."""
+    """Each backend in turn: python (the spec itself), pyo3, ctypes, cffi_abi, cffi_api."""
     return ffibench.backend(request.param)
 
 
-@pytest.fixture(params=[name for name in ffibench.BACKENDS if name != "python"], scope="session")
+@pytest.fixture(params=RUST_BACKENDS, scope="session")
 def rust_backend(request: pytest.FixtureRequest) -> ffibench.Backend:
-    """Each backend that runs the Rust core: pyo3, ctypes, cffi."""
+    """Each backend that runs the Rust core: pyo3, ctypes, cffi_abi, cffi_api."""
     return ffibench.backend(request.param)

@@ -1,6 +1,6 @@
 """ffibench: how much faster a Python hot path gets in Rust, and through which boundary.
 
-Every workload exists in four backends with the same module and function names:
+Every workload exists in five backends with the same module and function names:
 
 >>> import ffibench
 >>> ffibench.backend("python").basic.add(2, 3)
@@ -9,8 +9,9 @@ Every workload exists in four backends with the same module and function names:
 5
 
 ``python`` is the pure-Python specification, ``pyo3`` the Rust core through the PyO3 module,
-``ctypes`` and ``cffi`` the same core through its C ABI. ``ffibench run`` checks each against
-the specification and times them; ``ffibench report`` compares.
+``ctypes``, ``cffi_abi`` and ``cffi_api`` the same core through its C ABI (cffi in its ABI mode,
+``ffi.dlopen``, and in its API mode, an extension compiled at install). ``ffibench run``
+checks each against the specification and times them; ``ffibench report`` compares.
 """
 
 from __future__ import annotations

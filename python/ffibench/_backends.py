@@ -6,7 +6,9 @@ import importlib
 from types import ModuleType
 
 #: The implementations of every scenario, in the order reports show them.
-BACKENDS: tuple[str, ...] = ("python", "pyo3", "ctypes", "cffi")
+#: ``cffi_abi`` and ``cffi_api`` are cffi in its two modes: ``ffi.dlopen`` (libffi) and a compiled
+#: extension; they share their wrapper code (``backends/_cffi``).
+BACKENDS: tuple[str, ...] = ("python", "pyo3", "ctypes", "cffi_abi", "cffi_api")
 #: The scenarios implemented so far, in DESIGN.md's order.
 SCENARIOS: tuple[str, ...] = ("basic", "person", "arrays")
 

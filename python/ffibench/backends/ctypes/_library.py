@@ -6,7 +6,8 @@ import ctypes
 from ctypes import byref, c_char_p, c_size_t
 from typing import Any
 
-from ffibench.capi import error, library_path, utf8
+from ffibench.backends._capi import error, utf8
+from ffibench.backends._capi.header import library_path
 
 
 class String(ctypes.Structure):

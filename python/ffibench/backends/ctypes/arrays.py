@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy
 
+from ffibench.backends._capi import float64_input, float64_output, random_output
 from ffibench.backends.ctypes._library import call, declare, fail
-from ffibench.capi import float64_input, float64_output, random_output
 from ffibench.pure.basic import as_f64
 
 

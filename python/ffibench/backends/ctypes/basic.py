@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from ctypes import POINTER, c_bool, c_char_p, c_double, c_int, c_int64, c_size_t
 
+from ffibench.backends._capi import utf8
 from ffibench.backends.ctypes._library import String, call, declare, text
-from ffibench.capi import utf8
 from ffibench.pure.basic import as_bool, as_f64, as_i64
 
 _identity = declare("ffibench_basic_identity", c_int64, c_int64)

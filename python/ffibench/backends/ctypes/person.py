@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy
 
-from ffibench.backends._capi_person import BANDS_MAX, PayrollMethods, PersonMethods
+from ffibench.backends._capi import LentColumn
+from ffibench.backends._capi.person import BANDS_MAX, PayrollMethods, PersonMethods
 from ffibench.backends.ctypes._library import String, check, declare
-from ffibench.capi import LentColumn
 from ffibench.pure.person import (
     check_count,
     check_seed,

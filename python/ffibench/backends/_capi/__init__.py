@@ -1,24 +1,34 @@
-"""Find the C-ABI library and its header, and turn its status codes into Python exceptions.
+"""What the ctypes and cffi backends truly share: everything but the C calls themselves.
 
-``pip install`` builds ``libffibench_capi`` and places it with ``ffibench.h`` in
-``ffibench/_lib/``; ``FFIBENCH_CAPI_LIBRARY`` and ``FFIBENCH_CAPI_HEADER`` point elsewhere
-(a debug build, a library built by hand). The ctypes and cffi backends share everything here
-except the call itself.
+- :mod:`~ffibench.backends._capi.header`: where the library and its header are.
+- this module: a status code to the documented exception, arguments converted as the spec
+  converts them (UTF-8 text, float64 buffers of any alignment, stride or byte order), output
+  blocks for C to fill, and :class:`LentColumn`, the base of a NumPy view of library memory.
+- :mod:`~ffibench.backends._capi.person`: ownership, locks, copies and pickles of the objects
+  that hold library memory.
+
+Each backend's own modules keep the calls, written as a reader would write them with that
+library (ctypes: declared ``argtypes``; cffi: the header's declarations).
 """
 
 from __future__ import annotations
 
 import array
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
-_LIB_DIR = Path(__file__).resolve().parent / "_lib"
-_LIBRARY_NAMES = {"linux": "libffibench_capi.so", "darwin": "libffibench_capi.dylib"}
+__all__ = [
+    "DISTRIBUTION_CODES",
+    "LentColumn",
+    "error",
+    "float64_input",
+    "float64_output",
+    "random_output",
+    "utf8",
+]
 
 #: The exception of each failing ``ffibench_status``, as in ``ffibench.h`` (0 is OK).
-_STATUS_EXCEPTIONS: dict[int, type[Exception]] = {
+STATUS_EXCEPTIONS: dict[int, type[Exception]] = {
     1: ValueError,  # FFIBENCH_STATUS_INVALID_VALUE
     2: OverflowError,  # FFIBENCH_STATUS_OVERFLOW
     3: MemoryError,  # FFIBENCH_STATUS_OUT_OF_MEMORY
@@ -28,52 +38,9 @@ _STATUS_EXCEPTIONS: dict[int, type[Exception]] = {
 }
 
 
-def library_path() -> Path:
-    """The shared library that ctypes and cffi load."""
-    override = os.environ.get("FFIBENCH_CAPI_LIBRARY")
-    path = (
-        Path(override)
-        if override
-        else _LIB_DIR / _LIBRARY_NAMES.get(sys.platform, "ffibench_capi.dll")
-    )
-    if not path.is_file():
-        raise ImportError(
-            f"the ffibench C-ABI library is missing at {path}: reinstall with "
-            "`pip install -e '.[dev]'` (or `make install`), which builds it"
-        )
-    return path
-
-
-def header_path() -> Path:
-    """The C header ``ffibench.h`` that describes the library."""
-    override = os.environ.get("FFIBENCH_CAPI_HEADER")
-    path = Path(override) if override else _LIB_DIR / "ffibench.h"
-    if not path.is_file():
-        raise ImportError(f"the ffibench C header is missing at {path}: reinstall ffibench")
-    return path
-
-
-def cdef_source() -> str:
-    """The header's declarations with the preprocessor lines removed, as ``cffi.FFI.cdef`` wants.
-
-    Blocks under ``#ifdef __cplusplus`` (the ``extern "C"`` braces) are dropped whole.
-    """
-    lines: list[str] = []
-    in_cplusplus = False
-    for line in header_path().read_text(encoding="utf-8").splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#ifdef __cplusplus"):
-            in_cplusplus = True
-        elif in_cplusplus:
-            in_cplusplus = not stripped.startswith("#endif")
-        elif not stripped.startswith("#"):
-            lines.append(line)
-    return "\n".join(lines)
-
-
 def error(status: int, message: bytes) -> Exception:
     """The exception for a failed call: its class from ``status``, its text from the library."""
-    kind = _STATUS_EXCEPTIONS.get(status, RuntimeError)
+    kind = STATUS_EXCEPTIONS.get(status, RuntimeError)
     text = message.decode("utf-8", "replace") or f"ffibench C ABI: status {status}"
     return kind(text)
 
@@ -86,11 +53,15 @@ def utf8(s: object) -> bytes:
 
 
 def float64_input(xs: object) -> tuple[Any, int, int, bool]:
-    """``xs`` as contiguous doubles for a C call: ``(owner, address, length, is_buffer)``.
+    """``xs`` as aligned, contiguous, native-order doubles for a C call:
+    ``(owner, address, length, is_buffer)``.
 
     A list or tuple becomes an ``array.array("d")`` (one C loop, the spec's ``TypeError`` for a
-    non-number); a float64 buffer is passed in place when contiguous and copied once by NumPy
-    when strided. ``owner`` must stay alive until the call returns.
+    non-number). A float64 buffer is passed in place when it is already what C needs; one that
+    is strided, misaligned or big-endian is copied once by NumPy into one that is. The library
+    refuses a misaligned pointer, and building a Rust slice over one would be undefined
+    behaviour, so this is where every odd buffer is made safe. ``owner`` must stay alive until
+    the call returns.
     """
     if isinstance(xs, list | tuple):
         values = array.array("d", xs)
@@ -101,8 +72,8 @@ def float64_input(xs: object) -> tuple[Any, int, int, bool]:
     from ffibench.pure.arrays import float64_view
 
     float64_view(xs).release()  # the spec's checks: type, format, dimensions
-    contiguous = numpy.ascontiguousarray(xs, dtype=numpy.float64)
-    return contiguous, contiguous.ctypes.data, len(contiguous), True
+    usable = numpy.require(numpy.asarray(xs), dtype=numpy.float64, requirements=("C", "A"))
+    return usable, usable.ctypes.data, len(usable), True
 
 
 def float64_output(length: int, as_array: bool) -> tuple[Any, int]:

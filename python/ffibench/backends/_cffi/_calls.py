@@ -1,21 +1,12 @@
-"""The C-ABI library loaded with cffi in ABI mode, and the helpers every cffi scenario uses.
-
-The declarations are the generated header itself (``ffibench.h`` less its preprocessor
-lines), so cffi cannot drift from the library. ABI mode (``ffi.dlopen``) needs no C compiler
-at install time; cffi checks argument types and integer ranges itself.
-"""
+"""Calling the library through cffi: status codes to exceptions, out-parameters, strings."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import cffi
+from ffibench.backends._capi import error, utf8
 
-from ffibench.capi import cdef_source, error, library_path, utf8
-
-ffi = cffi.FFI()
-ffi.cdef(cdef_source())
-lib: Any = ffi.dlopen(str(library_path()))
+from ._library import ffi, lib
 
 
 def fail(status: int) -> Exception:

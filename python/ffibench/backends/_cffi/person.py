@@ -1,4 +1,4 @@
-"""Scenario 2 through the C ABI with cffi (ABI mode): a cdata view of the ``#[repr(C)]`` person.
+"""Scenario 2 through the C ABI with cffi (both modes): a cdata view of the ``#[repr(C)]`` person.
 
 A :class:`Person` holds an ``ffibench_person`` allocated by cffi (``ffi.new``): reading
 ``age`` or ``salary`` reads the struct's field, reading ``name`` decodes the library-owned UTF-8
@@ -23,9 +23,8 @@ from typing import Any
 
 import numpy
 
-from ffibench.backends._capi_person import BANDS_MAX, PayrollMethods, PersonMethods
-from ffibench.backends.cffi._library import check, ffi, lib
-from ffibench.capi import LentColumn
+from ffibench.backends._capi import LentColumn
+from ffibench.backends._capi.person import BANDS_MAX, PayrollMethods, PersonMethods
 from ffibench.pure.person import (
     check_count,
     check_seed,
@@ -36,6 +35,9 @@ from ffibench.pure.person import (
     convert_salary,
     resolve_index,
 )
+
+from ._calls import check
+from ._library import ffi, lib
 
 __all__ = ["Payroll", "Person"]
 

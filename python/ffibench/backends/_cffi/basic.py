@@ -1,4 +1,4 @@
-"""Scenario 1 through the C ABI with cffi (ABI mode): the header's declarations, checked calls.
+"""Scenario 1 through the C ABI with cffi (both modes): the header's declarations, checked calls.
 
 cffi checks integer ranges (``OverflowError``) and float arguments itself, but it takes any
 object with ``__int__`` as an integer (``Decimal("1.5")`` would become 1) and 0 and 1 as
@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from operator import index
 
-from ffibench.backends.cffi._library import call, lib, text
-from ffibench.capi import utf8
+from ffibench.backends._capi import utf8
 from ffibench.pure.basic import as_bool
+
+from ._calls import call, text
+from ._library import lib
 
 
 def identity(x: int) -> int:

@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy
 
-from ffibench.backends.cffi._library import call, fail, ffi, lib
-from ffibench.capi import float64_input, float64_output, random_output
+from ffibench.backends._capi import float64_input, float64_output, random_output
+
+from ._calls import call, fail
+from ._library import ffi, lib
 
 
 def _pointer(address: int) -> Any:

@@ -1,1 +1,0 @@
-"""The cffi backend: one module per scenario, with the functions of ffibench.pure."""
