@@ -61,16 +61,16 @@ EDGE_TEXTS = [
 
 
 @pytest.mark.parametrize("x", EDGE_INTS)
-def test_integer_edges(backend: ffibench.Backend, x: int) -> None:
+def test_integer_edges(rust_backend: ffibench.Backend, x: int) -> None:
     for operation in ("identity", "fib", "is_prime", "is_leap_year"):
-        assert_matches_spec(backend, operation, x)
+        assert_matches_spec(rust_backend, operation, x)
     for other in (0, 1, -1, spec.I64_MAX, spec.I64_MIN):
-        assert_matches_spec(backend, "add", x, other)
+        assert_matches_spec(rust_backend, "add", x, other)
 
 
 @pytest.mark.parametrize("limit", [0, 1, 2, 3, 4, 5, 100, 1_000, 65_537, 65_540, 100_003])
-def test_count_primes_edges(backend: ffibench.Backend, limit: int) -> None:
-    assert_matches_spec(backend, "count_primes", limit)
+def test_count_primes_edges(rust_backend: ffibench.Backend, limit: int) -> None:
+    assert_matches_spec(rust_backend, "count_primes", limit)
 
 
 def test_count_primes_known_values(rust_backend: ffibench.Backend) -> None:
@@ -80,11 +80,11 @@ def test_count_primes_known_values(rust_backend: ffibench.Backend) -> None:
 
 
 @pytest.mark.parametrize("value", EDGE_FLOATS)
-def test_float_edges(backend: ffibench.Backend, value: float) -> None:
+def test_float_edges(rust_backend: ffibench.Backend, value: float) -> None:
     for other in EDGE_FLOATS:
-        assert_matches_spec(backend, "projectile_range", value, other)
-        assert_matches_spec(backend, "compound_interest", value, other, 10.0, 12)
-        assert_matches_spec(backend, "compound_interest", 1000.0, value, other, 1)
+        assert_matches_spec(rust_backend, "projectile_range", value, other)
+        assert_matches_spec(rust_backend, "compound_interest", value, other, 10.0, 12)
+        assert_matches_spec(rust_backend, "compound_interest", 1000.0, value, other, 1)
 
 
 def test_float_ieee_results(backend: ffibench.Backend) -> None:
@@ -97,9 +97,9 @@ def test_float_ieee_results(backend: ffibench.Backend) -> None:
 
 
 @pytest.mark.parametrize("text", EDGE_TEXTS)
-def test_text_edges(backend: ffibench.Backend, text: str) -> None:
+def test_text_edges(rust_backend: ffibench.Backend, text: str) -> None:
     for operation in ("reverse", "to_upper", "count_vowels", "is_palindrome", "word_count"):
-        assert_matches_spec(backend, operation, text)
+        assert_matches_spec(rust_backend, operation, text)
 
 
 @pytest.mark.parametrize("flags", [(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)])
@@ -157,23 +157,23 @@ def test_is_palindrome_folds_every_code_point(rust_backend: ffibench.Backend) ->
 
 
 @given(x=st.one_of(I64, st.integers()))
-def test_identity_matches_spec(backend: ffibench.Backend, x: int) -> None:
-    assert_matches_spec(backend, "identity", x)
+def test_identity_matches_spec(rust_backend: ffibench.Backend, x: int) -> None:
+    assert_matches_spec(rust_backend, "identity", x)
 
 
 @given(a=st.one_of(I64, st.integers()), b=I64)
-def test_add_matches_spec(backend: ffibench.Backend, a: int, b: int) -> None:
-    assert_matches_spec(backend, "add", a, b)
+def test_add_matches_spec(rust_backend: ffibench.Backend, a: int, b: int) -> None:
+    assert_matches_spec(rust_backend, "add", a, b)
 
 
 @given(n=st.integers(min_value=-10, max_value=120))
-def test_fib_matches_spec(backend: ffibench.Backend, n: int) -> None:
-    assert_matches_spec(backend, "fib", n)
+def test_fib_matches_spec(rust_backend: ffibench.Backend, n: int) -> None:
+    assert_matches_spec(rust_backend, "fib", n)
 
 
 @given(limit=st.integers(min_value=-5, max_value=50_000))
-def test_count_primes_matches_spec(backend: ffibench.Backend, limit: int) -> None:
-    assert_matches_spec(backend, "count_primes", limit)
+def test_count_primes_matches_spec(rust_backend: ffibench.Backend, limit: int) -> None:
+    assert_matches_spec(rust_backend, "count_primes", limit)
 
 
 @given(
@@ -183,24 +183,24 @@ def test_count_primes_matches_spec(backend: ffibench.Backend, limit: int) -> Non
     periods=st.one_of(st.integers(min_value=-2, max_value=400), I64),
 )
 def test_compound_interest_matches_spec(
-    backend: ffibench.Backend, principal: float, rate: float, years: float, periods: int
+    rust_backend: ffibench.Backend, principal: float, rate: float, years: float, periods: int
 ) -> None:
-    assert_matches_spec(backend, "compound_interest", principal, rate, years, periods)
+    assert_matches_spec(rust_backend, "compound_interest", principal, rate, years, periods)
 
 
 @given(speed=FLOATS, angle=st.one_of(FLOATS, st.floats(min_value=-720.0, max_value=720.0)))
 def test_projectile_range_matches_spec(
-    backend: ffibench.Backend, speed: float, angle: float
+    rust_backend: ffibench.Backend, speed: float, angle: float
 ) -> None:
-    assert_matches_spec(backend, "projectile_range", speed, angle)
+    assert_matches_spec(rust_backend, "projectile_range", speed, angle)
 
 
 @pytest.mark.parametrize(
     "operation", ["reverse", "to_upper", "count_vowels", "is_palindrome", "word_count"]
 )
 @given(text=TEXT)
-def test_text_matches_spec(backend: ffibench.Backend, operation: str, text: str) -> None:
-    assert_matches_spec(backend, operation, text)
+def test_text_matches_spec(rust_backend: ffibench.Backend, operation: str, text: str) -> None:
+    assert_matches_spec(rust_backend, operation, text)
 
 
 @given(text=TEXT)
@@ -209,13 +209,13 @@ def test_palindromes_are_palindromes(backend: ffibench.Backend, text: str) -> No
 
 
 @given(n=st.one_of(I64, st.integers(min_value=-10, max_value=10_000)))
-def test_is_prime_matches_spec(backend: ffibench.Backend, n: int) -> None:
-    assert_matches_spec(backend, "is_prime", n)
+def test_is_prime_matches_spec(rust_backend: ffibench.Backend, n: int) -> None:
+    assert_matches_spec(rust_backend, "is_prime", n)
 
 
 @given(year=st.one_of(I64, st.integers(min_value=-2_000, max_value=3_000)))
-def test_is_leap_year_matches_spec(backend: ffibench.Backend, year: int) -> None:
-    assert_matches_spec(backend, "is_leap_year", year)
+def test_is_leap_year_matches_spec(rust_backend: ffibench.Backend, year: int) -> None:
+    assert_matches_spec(rust_backend, "is_leap_year", year)
 
 
 # -- bad input ---------------------------------------------------------------------------------

@@ -204,8 +204,8 @@ def test_writes_follow_the_spec(writes: list[tuple[str, Any]]) -> None:
 
 
 @pytest.mark.parametrize(("n", "seed"), [(0, 0), (1, 0), (10, 2**64 - 1), (300, 20_261_125)])
-def test_generate_makes_the_specs_table(backend: ffibench.Backend, n: int, seed: int) -> None:
-    payroll = backend.person.Payroll.generate(n, seed)
+def test_generate_makes_the_specs_table(rust_backend: ffibench.Backend, n: int, seed: int) -> None:
+    payroll = rust_backend.person.Payroll.generate(n, seed)
     assert len(payroll) == n
     assert same_records(list(payroll), list(spec.Payroll.generate(n, seed)))
     assert same_payroll(payroll, spec.Payroll.generate(n, seed))

@@ -57,6 +57,9 @@ int main(void) {
     CHECK(ffibench_arrays_sum(values, 4, &real) == FFIBENCH_STATUS_OK && real == 12.0);
     CHECK(ffibench_arrays_mean(values, 0, &real) == FFIBENCH_STATUS_INVALID_VALUE);
     CHECK(ffibench_arrays_min(values, 4, &real) == FFIBENCH_STATUS_OK && real == 1.0);
+    /* A pointer not aligned for double is refused, never read. */
+    const double *misaligned = (const double *)((uintptr_t)values + 1);
+    CHECK(ffibench_arrays_sum(misaligned, 2, &real) == FFIBENCH_STATUS_INVALID_VALUE);
     ffibench_doubles kept = {0};
     CHECK(ffibench_arrays_filter_greater(values, 4, 2.0, &kept) == FFIBENCH_STATUS_OK);
     CHECK(kept.len == 2 && kept.ptr[0] == 3.0 && kept.ptr[1] == 6.0);

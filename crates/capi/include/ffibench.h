@@ -119,12 +119,13 @@ const char *ffibench_version(void);
 // `values` must come from this library and must not have been freed before.
 void ffibench_doubles_free(struct ffibench_doubles values);
 
-// Writes the pairwise sum of the values (NumPy's order) to `out`; 0.0 for none.
+// Writes the pairwise sum of the values (NumPy's order) to `out`; 0.0 for none. A `values`
+// pointer not aligned for `double` is refused with `INVALID_VALUE` (copy such data first).
 //
 // # Safety
 //
-// `values` must point to `len` readable doubles (or be NULL with `len == 0`); `out` must be
-// NULL or point to a writable `double`.
+// `values` must point to `len` readable doubles (or be NULL with `len == 0`) that nothing
+// writes during the call; `out` must be NULL or point to a writable `double`.
 enum ffibench_status ffibench_arrays_sum(const double *values, size_t len, double *out);
 
 // Writes the mean of the values to `out`; `INVALID_VALUE` for none.

@@ -1,6 +1,8 @@
 //! Scenario 3, `arrays`, through the C ABI: `ffibench_arrays_<operation>`.
 //!
-//! Input is a pointer to `len` doubles (NULL allowed when `len` is 0), read in place. Results
+//! Input is a pointer to `len` doubles (NULL allowed when `len` is 0), read in place; it must
+//! be aligned for `double`, and a misaligned one is refused (`INVALID_VALUE`), never read,
+//! since a Rust slice over it would be undefined behaviour. Results
 //! of many values come back either in a caller-allocated array of known length
 //! (`ffibench_arrays_normalize`) or, when the length is only known at the end, as an
 //! `ffibench_doubles` the caller frees with `ffibench_doubles_free`.
@@ -55,8 +57,8 @@ pub unsafe extern "C" fn ffibench_doubles_free(values: FfiDoubles) {
 ///
 /// # Safety
 ///
-/// Unless `len` is 0, `values` must point to `len` aligned, readable doubles that stay
-/// unchanged for `'a`.
+/// Unless `len` is 0, `values` must point to `len` readable doubles that stay unchanged for
+/// `'a`. A misaligned pointer is refused, not read.
 unsafe fn doubles<'a>(values: *const f64, len: usize) -> Result<&'a [f64], Failure> {
     if len == 0 {
         return Ok(&[]);
@@ -64,8 +66,32 @@ unsafe fn doubles<'a>(values: *const f64, len: usize) -> Result<&'a [f64], Failu
     if values.is_null() {
         return Err(Failure::NullPointer("values"));
     }
-    // SAFETY: non-NULL, and the caller guarantees `len` aligned readable doubles for `'a`.
+    if !values.is_aligned() {
+        return Err(Failure::Misaligned("values"));
+    }
+    // SAFETY: non-NULL, aligned (checked), and the caller guarantees `len` readable doubles
+    // that nothing writes for `'a`.
     Ok(unsafe { std::slice::from_raw_parts(values, len) })
+}
+
+/// `out` as `len` writable doubles: NULL and misaligned pointers refused.
+///
+/// # Safety
+///
+/// Unless `len` is 0, `out` must point to `len` writable doubles that nothing else reads or
+/// writes for `'a`.
+unsafe fn doubles_mut<'a>(out: *mut f64, len: usize) -> Result<&'a mut [f64], Failure> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    if out.is_null() {
+        return Err(Failure::NullPointer("out"));
+    }
+    if !out.is_aligned() {
+        return Err(Failure::Misaligned("out"));
+    }
+    // SAFETY: non-NULL, aligned (checked), and `len` exclusively writable doubles by contract.
+    Ok(unsafe { std::slice::from_raw_parts_mut(out, len) })
 }
 
 /// Runs a reduction of `len` doubles at `values` and writes its result to `out`.
@@ -86,12 +112,13 @@ unsafe fn reduce(
     })
 }
 
-/// Writes the pairwise sum of the values (NumPy's order) to `out`; 0.0 for none.
+/// Writes the pairwise sum of the values (NumPy's order) to `out`; 0.0 for none. A `values`
+/// pointer not aligned for `double` is refused with `INVALID_VALUE` (copy such data first).
 ///
 /// # Safety
 ///
-/// `values` must point to `len` readable doubles (or be NULL with `len == 0`); `out` must be
-/// NULL or point to a writable `double`.
+/// `values` must point to `len` readable doubles (or be NULL with `len == 0`) that nothing
+/// writes during the call; `out` must be NULL or point to a writable `double`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ffibench_arrays_sum(
     values: *const f64,
@@ -202,15 +229,8 @@ pub unsafe extern "C" fn ffibench_arrays_normalize(
     guard(|| {
         // SAFETY: forwarded from this function's contract.
         let values = unsafe { doubles(values, len) }?;
-        if out.is_null() && len > 0 {
-            return Err(Failure::NullPointer("out"));
-        }
-        let out: &mut [f64] = if len == 0 {
-            &mut []
-        } else {
-            // SAFETY: non-NULL, `len` writable doubles not overlapping `values`, as the contract says.
-            unsafe { std::slice::from_raw_parts_mut(out, len) }
-        };
+        // SAFETY: `len` writable doubles not overlapping `values`, as the contract says.
+        let out = unsafe { doubles_mut(out, len) }?;
         Ok(arrays::normalize_into(values, out)?)
     })
 }
@@ -244,14 +264,8 @@ pub unsafe extern "C" fn ffibench_arrays_generate(
                 );
             }
         };
-        if n == 0 {
-            return Ok(());
-        }
-        if out.is_null() {
-            return Err(Failure::NullPointer("out"));
-        }
-        // SAFETY: non-NULL and `n` writable doubles, as the contract says.
-        let out = unsafe { std::slice::from_raw_parts_mut(out, n) };
+        // SAFETY: `n` writable doubles, as the contract says.
+        let out = unsafe { doubles_mut(out, n) }?;
         arrays::fill(out, seed, distribution);
         Ok(())
     })

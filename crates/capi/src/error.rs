@@ -32,6 +32,9 @@ pub(crate) enum Failure {
     Core(CoreError),
     InvalidUtf8(std::str::Utf8Error),
     NullPointer(&'static str),
+    /// A pointer to doubles that is not aligned for `f64`: a Rust slice over it would be
+    /// undefined behaviour, so the call is refused (the Python wrappers copy such buffers).
+    Misaligned(&'static str),
     Panic(String),
 }
 
@@ -58,6 +61,10 @@ pub(crate) fn record(failure: Failure) -> Status {
         }
         Failure::InvalidUtf8(error) => (Status::InvalidUtf8, format!("invalid UTF-8: {error}")),
         Failure::NullPointer(name) => (Status::NullPointer, format!("{name} is a NULL pointer")),
+        Failure::Misaligned(name) => (
+            Status::InvalidValue,
+            format!("{name} is not aligned for double (copy it to an aligned buffer first)"),
+        ),
         Failure::Panic(message) => (
             Status::Panic,
             format!("internal error (Rust panic): {message}"),

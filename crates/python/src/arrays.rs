@@ -1,19 +1,19 @@
 //! Scenario 3, `arrays`, as the submodule `ffibench._native.arrays`.
 //!
 //! Input is a list or tuple of numbers (copied into a `Vec<f64>`, one `PyFloat_AsDouble` per
-//! element) or any float64 buffer: a contiguous one is read in place, a strided one copied once
-//! in logical order. Results of many values are a list for list input and a NumPy array for
+//! element) or any float64 buffer: an aligned, contiguous, native-order one is read in place;
+//! any other (strided, reversed, misaligned, big-endian) is copied once in logical order. Results of many values are a list for list input and a NumPy array for
 //! buffer input, made from the Rust `Vec` without a copy (`IntoPyArray`).
 
 use pyo3::prelude::*;
 
 /// Scenario 3: statistics over float64 lists and buffers across PyO3.
-#[pymodule(submodule)]
+#[pymodule(submodule, gil_used = true)]
 pub(crate) mod arrays {
     use ffibench_core::arrays as core;
     use numpy::IntoPyArray;
     use pyo3::buffer::{PyBuffer, PyUntypedBuffer};
-    use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+    use pyo3::exceptions::{PyMemoryError, PyOverflowError, PyTypeError, PyValueError};
     use pyo3::prelude::*;
     use pyo3::types::{PyList, PyTuple};
 
@@ -26,6 +26,83 @@ pub(crate) mod arrays {
         InPlace(PyBuffer<f64>),
         /// Values copied from a list, a tuple or a strided buffer.
         Owned(Vec<f64>),
+    }
+
+    /// How a float64 buffer's bytes are ordered, from its struct-module format.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum ByteOrder {
+        Native,
+        Little,
+        Big,
+    }
+
+    impl ByteOrder {
+        /// The order of a float64 format (`d`, `@d`, `=d`, `<d`, `>d`, `!d`); `None` for another
+        /// format.
+        fn of_float64(format: &str) -> Option<Self> {
+            let order = match format {
+                "d" | "@d" | "=d" => Self::Native,
+                "<d" => Self::Little,
+                ">d" | "!d" => Self::Big,
+                _ => return None,
+            };
+            Some(match order {
+                Self::Little if cfg!(target_endian = "little") => Self::Native,
+                Self::Big if cfg!(target_endian = "big") => Self::Native,
+                other => other,
+            })
+        }
+
+        fn decode(self, bytes: [u8; 8]) -> f64 {
+            match self {
+                Self::Native => f64::from_ne_bytes(bytes),
+                Self::Little => f64::from_le_bytes(bytes),
+                Self::Big => f64::from_be_bytes(bytes),
+            }
+        }
+    }
+
+    /// The values of a 1-D float64 buffer of any alignment, stride and byte order, copied in
+    /// logical order without ever forming a reference to a misaligned `f64`.
+    fn copy_float64(buffer: &PyUntypedBuffer, order: ByteOrder) -> PyResult<Vec<f64>> {
+        if buffer.item_size() != 8 {
+            return Err(PyTypeError::new_err(format!(
+                "xs must hold float64 values, not {}-byte items",
+                buffer.item_size()
+            )));
+        }
+        let length = buffer.shape()[0];
+        let stride = buffer.strides()[0];
+        let suboffset = buffer
+            .suboffsets()
+            .and_then(|offsets| offsets.first().copied());
+        let base = buffer.buf_ptr().cast::<u8>().cast_const();
+        let mut values = Vec::new();
+        values
+            .try_reserve_exact(length)
+            .map_err(|_| PyMemoryError::new_err("cannot copy xs"))?;
+        for index in 0..length {
+            // The exporter promises `length` items `stride` bytes apart (a stride may be
+            // negative) from `buf`; an index times a stride fits `isize` since the buffer does.
+            let offset = isize::try_from(index)
+                .unwrap_or(isize::MAX)
+                .wrapping_mul(stride);
+            // SAFETY: `buf + index * stride` is inside the exported buffer for every index
+            // below `shape[0]` (the buffer protocol's contract, which `PyBuffer_GetPointer`
+            // relies on too), and the buffer stays exported while `buffer` lives.
+            let mut item = unsafe { base.offset(offset) };
+            if let Some(suboffset) = suboffset.filter(|&value| value >= 0) {
+                // SAFETY: an indirect (PIL-style) buffer stores a pointer at each item; the
+                // protocol says to follow it and add the suboffset. Read unaligned: nothing
+                // promises the pointer's own alignment.
+                item = unsafe { item.cast::<*const u8>().read_unaligned().offset(suboffset) };
+            }
+            // SAFETY: eight readable bytes of the item (item_size is 8), read as bytes: no
+            // alignment needed.
+            let bytes = unsafe { item.cast::<[u8; 8]>().read_unaligned() };
+            values.push(order.decode(bytes));
+        }
+        Ok(values)
     }
 
     /// An `xs` argument: its values and whether it was a buffer (so results are arrays).
@@ -50,22 +127,25 @@ pub(crate) mod arrays {
                 ))
             })?;
             let format = buffer.format().to_string_lossy().into_owned();
-            if !matches!(format.as_str(), "d" | "<d" | "=d" | "@d") {
+            let Some(order) = ByteOrder::of_float64(&format) else {
                 return Err(PyTypeError::new_err(format!(
                     "xs must hold float64 values, not buffer format {format:?}"
                 )));
-            }
+            };
             if buffer.dimensions() != 1 {
                 return Err(PyValueError::new_err(format!(
                     "xs must be 1-D, not {}-D",
                     buffer.dimensions()
                 )));
             }
-            let buffer = buffer.into_typed::<f64>()?;
-            let values = if buffer.is_c_contiguous() {
-                Values::InPlace(buffer)
+            // In place only when a `&[f64]` over the memory is sound: native order, aligned,
+            // contiguous. Anything else (misaligned, strided, reversed, big-endian) is copied
+            // once, element by element, in logical order.
+            let aligned = buffer.buf_ptr().cast::<f64>().is_aligned();
+            let values = if order == ByteOrder::Native && aligned && buffer.is_c_contiguous() {
+                Values::InPlace(buffer.into_typed::<f64>()?)
             } else {
-                Values::Owned(buffer.to_vec(xs.py())?)
+                Values::Owned(copy_float64(&buffer, order)?)
             };
             Ok(Self {
                 values,
@@ -78,10 +158,14 @@ pub(crate) mod arrays {
             match &self.values {
                 Values::Owned(values) => work(values),
                 Values::InPlace(buffer) => match buffer.as_slice_ptr() {
-                    // SAFETY: the buffer is C-contiguous, aligned and of f64 (checked by
-                    // `into_typed`), and stays exported while `buffer` lives. The GIL is held for
-                    // the whole of `work` (this module never releases it while reading), so no
-                    // Python code can write to the memory meanwhile.
+                    // SAFETY: the buffer is C-contiguous, aligned and of native f64 (checked in
+                    // `read` and by `into_typed`), and stays exported while `buffer` lives. The
+                    // real assumption is that nothing writes to it during `work`: the GIL is held
+                    // throughout (this module never releases it while reading, and declares
+                    // `gil_used`), which stops Python code, but not a writer that runs without
+                    // the GIL (NumPy releases it in large copies and ufuncs, another extension's
+                    // thread). Such a concurrent write is a data race the caller has made, as it
+                    // would be for NumPy's own reductions.
                     Some(pointer) => work(unsafe { pointer.as_ref() }),
                     None => work(&[]),
                 },

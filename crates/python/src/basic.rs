@@ -8,7 +8,7 @@
 use pyo3::prelude::*;
 
 /// Scenario 1: ints, floats, strings and bools across PyO3.
-#[pymodule(submodule)]
+#[pymodule(submodule, gil_used = true)]
 pub(crate) mod basic {
     use ffibench_core::basic as core;
     use pyo3::prelude::*;

@@ -24,7 +24,13 @@ pub(crate) fn type_name(object: &Bound<'_, PyAny>) -> String {
 }
 
 /// ffibench's Rust workloads, called through PyO3. Private: use ``ffibench.backend("pyo3")``.
-#[pymodule(name = "_native")]
+///
+/// `gil_used = true`: PyO3 0.28 and later declare a module safe for free-threaded Python
+/// unless told otherwise. This one is not audited for it: the in-place buffer reads and the
+/// column views assume that holding the GIL keeps Python code from writing what Rust reads,
+/// which free-threaded Python does not give. A free-threaded interpreter re-enables the GIL
+/// when it imports the module (with a warning) instead of running it unprotected.
+#[pymodule(name = "_native", gil_used = true)]
 mod native {
     #[pymodule_export]
     use super::arrays::arrays;

@@ -15,7 +15,7 @@
 use pyo3::prelude::*;
 
 /// Scenario 2: a checked record and a table of many, across PyO3.
-#[pymodule(submodule)]
+#[pymodule(submodule, gil_used = true)]
 pub(crate) mod person {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,7 +27,7 @@ pub(crate) mod person {
         PyBufferError, PyIndexError, PyOverflowError, PyTypeError, PyValueError,
     };
     use pyo3::prelude::*;
-    use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
+    use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 
     use super::{ColumnOwner, PayrollIterator};
     use crate::error::PyCoreError;
@@ -36,7 +36,7 @@ pub(crate) mod person {
     type Result<T> = std::result::Result<T, PyCoreError>;
 
     /// A person: ``name``, ``age`` and ``salary``, each checked by the Rust core on every write.
-    #[pyclass(name = "Person", module = "ffibench._native.person", eq)]
+    #[pyclass(name = "Person", module = "ffibench._native.person", eq, subclass)]
     #[derive(PartialEq)]
     pub(crate) struct PyPerson {
         pub(super) inner: core::Person,
@@ -104,6 +104,79 @@ pub(crate) mod person {
         }
     }
 
+    /// A read-only person, built for reads: the Rust core checks the fields once, when the
+    /// record is made, and the record keeps them as Python objects. On a `frozen` class PyO3
+    /// serves a `#[pyo3(get)]` field of type `Py<T>` with a member descriptor, so a read is
+    /// the same memory load as a `__slots__` read: no call, no conversion.
+    #[pyclass(name = "PersonRecord", module = "ffibench._native.person", frozen)]
+    pub(crate) struct PyPersonRecord {
+        /// The name: 1 to 256 characters.
+        #[pyo3(get)]
+        name: Py<PyString>,
+        /// The age: 0 to 150.
+        #[pyo3(get)]
+        age: Py<PyInt>,
+        /// The salary: finite and >= 0.
+        #[pyo3(get)]
+        salary: Py<PyFloat>,
+    }
+
+    #[pymethods]
+    impl PyPersonRecord {
+        #[new]
+        fn new(py: Python<'_>, name: &str, age: i64, salary: f64) -> Result<Self> {
+            let checked = core::Person::new(name, age, salary)?;
+            Ok(Self {
+                name: PyString::new(py, checked.name()).unbind(),
+                age: PyInt::new(py, checked.age()).unbind(),
+                salary: PyFloat::new(py, checked.salary()).unbind(),
+            })
+        }
+
+        fn __eq__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+            let py = other.py();
+            let Ok(other) = other.cast::<Self>() else {
+                return Ok(py.NotImplemented().into_bound(py));
+            };
+            let same = PyAnyMethods::eq(self.fields(py)?.as_any(), other.get().fields(py)?)?;
+            Ok(PyBool::new(py, same).to_owned().into_any())
+        }
+
+        /// Equal records hash alike: the hash of ``(name, age, salary)``.
+        fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
+            self.fields(py)?.hash()
+        }
+
+        /// Copies and pickles are new records made from the fields.
+        fn __reduce__<'py>(
+            this: &Bound<'py, Self>,
+        ) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
+            Ok((this.get_type(), this.get().fields(this.py())?))
+        }
+
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            Ok(format!(
+                "PersonRecord(name={}, age={}, salary={})",
+                self.name.bind(py).repr()?,
+                self.age.bind(py).repr()?,
+                self.salary.bind(py).repr()?,
+            ))
+        }
+    }
+
+    impl PyPersonRecord {
+        fn fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+            PyTuple::new(
+                py,
+                [
+                    self.name.bind(py).as_any(),
+                    self.age.bind(py).as_any(),
+                    self.salary.bind(py).as_any(),
+                ],
+            )
+        }
+    }
+
     /// Many persons in insertion order, held by Rust as columns.
     #[pyclass(name = "Payroll", module = "ffibench._native.person")]
     pub(crate) struct PyPayroll {
@@ -166,7 +239,13 @@ pub(crate) mod person {
             // SAFETY: `pointer` and `length` are a live column's (aligned, non-NULL even when
             // empty). `owner` keeps the payroll alive, and while it lives its count makes
             // `append` refuse to grow (the only way a column can be reallocated), so the
-            // memory stays valid as long as `owner` — which becomes the array's base.
+            // memory stays valid as long as `owner` — which becomes the array's base. Rust
+            // writes through `&mut` to this memory later only in `give_raise`, which holds the
+            // GIL; the assumption is that no reader of the view runs meanwhile. Python code
+            // cannot (the GIL), but NumPy reads large arrays with the GIL released, so a
+            // `give_raise` racing a NumPy reduction of the view in another thread is a data
+            // race on plain f64 values (a torn answer, never a freed read): the caller's to
+            // avoid, as with any NumPy array written while read.
             let values = unsafe { ArrayView1::from_shape_ptr(length, pointer) };
             // SAFETY: as above: `owner`, the container, outlives every use of the memory.
             let array = unsafe { PyArray1::borrow_from_array(&values, owner.into_any()) };

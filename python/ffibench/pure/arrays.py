@@ -6,9 +6,12 @@ Input (``xs``)
     Either a ``list`` or ``tuple`` of real numbers (``float``, ``int``; each converted as
     ``float()`` converts a number: a ``str`` raises ``TypeError``, an ``int`` beyond a double
     ``OverflowError``), or any object with the buffer protocol holding float64 (a NumPy
-    ``float64`` array, ``array.array("d")``, a ``memoryview`` of those). A buffer is read in
-    place when it is contiguous, read-only buffers included; a strided (non-contiguous) 1-D
-    buffer is read element by element in its logical order. A buffer of another type
+    ``float64`` array, ``array.array("d")``, a ``memoryview`` of those) in either byte order
+    (formats ``d``, ``@d``, ``=d``, ``<d``, ``>d``, ``!d``), at any address (misaligned
+    included), with any stride (negative included), read-only or not; its values are read in
+    logical order. Backends read an aligned, contiguous, native-order buffer in place and copy
+    any other once (reading a misaligned double in place would be undefined behaviour in
+    Rust); the answers are the same. A buffer of another type
     (``int64``, ``float32``, bytes…) raises ``TypeError``; one that is not 1-D raises
     ``ValueError``. Anything else (``None``, a ``str``, a ``dict``…) raises ``TypeError``.
 Output
@@ -48,6 +51,7 @@ Random values (``generate``, ``generate_list``)
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Sequence
 from typing import Any
 
@@ -71,7 +75,8 @@ PAIRWISE_BLOCK = 128
 DISTRIBUTIONS = ("uniform", "normal")
 _MASK = 2**64 - 1
 _GOLDEN = 0x9E3779B97F4A7C15
-_FLOAT64_FORMATS = frozenset({"d", "<d", "=d", "@d"})
+#: The struct-module formats of float64, and the byte order each asks for.
+_FLOAT64_FORMATS = {"d": "@", "@d": "@", "=d": "=", "<d": "<", ">d": ">", "!d": ">"}
 
 
 def read(xs: object, name: str = "xs") -> tuple[list[float], bool]:
@@ -79,7 +84,11 @@ def read(xs: object, name: str = "xs") -> tuple[list[float], bool]:
     if isinstance(xs, list | tuple):
         return [_as_float(x, name) for x in xs], False
     with float64_view(xs, name) as view:
-        values: list[float] = view.tolist()  # type: ignore[assignment]  # a "d" view: floats
+        order = _FLOAT64_FORMATS[view.format]
+        if order == "@":  # memoryview reads native doubles itself, at any alignment
+            values: list[float] = view.tolist()  # type: ignore[assignment]  # "d": floats
+        else:  # "=d", "<d", ">d": memoryview cannot; struct reads them from the bytes
+            values = [value for (value,) in struct.iter_unpack(f"{order}d", view.tobytes())]
         return values, True
 
 
