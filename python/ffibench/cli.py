@@ -1,12 +1,16 @@
 """The ``ffibench`` command: ``list``, ``run``, ``report``, ``compare``.
 
-Bad arguments print one line, ``ffibench: error: ...``, and exit with status 2.
+Bad arguments, an output that cannot be written and a results file that cannot be read print
+one line, ``ffibench: error: ...``, and exit with status 2. Output cut short by its reader
+(``ffibench list | head -1``) ends quietly, as the Python docs recommend for a broken pipe.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -45,7 +49,7 @@ def _parser() -> _Parser:
         "--scenario",
         action="append",
         metavar="S",
-        help=f"only S (repeatable): {', '.join(SCENARIOS)}",
+        help=f"only S (repeatable): {', '.join(SCENARIOS)}, or module:SCENARIO from elsewhere",
     )
     run.add_argument(
         "--operation",
@@ -76,14 +80,41 @@ def _parser() -> _Parser:
     report = commands.add_parser("report", help="show a results file")
     report.add_argument("file", type=Path, metavar="FILE")
     report.add_argument("--format", choices=("table", "markdown"), default="table")
+    report.add_argument(
+        "--width",
+        type=int,
+        metavar="N",
+        help="columns of the table (the terminal's width, or 80 when not a terminal)",
+    )
     return parser
 
 
-def _stdout_console():  # type: ignore[no-untyped-def]
-    from rich.console import Console
+def _width(requested: int | None = None) -> int:
+    if requested is not None:
+        return requested
+    if sys.stdout.isatty():
+        return max(60, shutil.get_terminal_size((80, 24)).columns)
+    return 80
 
-    # Wide enough for the report's columns when stdout is a file or a pipe (rich assumes 80).
-    return Console(width=None if sys.stdout.isatty() else 150)
+
+def _check_output(path: Path) -> None:
+    """One line and status 2 unless ``path`` can be written as a results file."""
+    if path.is_dir():
+        _usage_error(f"-o {path}: is a directory; give a file name such as {path / 'run.json'}")
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        _usage_error(f"-o {path}: {ancestor} is a file, not a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        with path.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            path.unlink()
+    except OSError as error:
+        _usage_error(f"-o {path}: cannot write there: {error.strerror or error}")
 
 
 def _list() -> int:
@@ -110,10 +141,14 @@ def _run(args: argparse.Namespace) -> int:
     from ffibench.harness.run import run
 
     selected_names = args.scenario or list(SCENARIOS)
-    for name in selected_names:
-        if name not in SCENARIOS:
+    selected = []
+    for name in dict.fromkeys(selected_names):
+        if name not in SCENARIOS and ":" not in name:
             _usage_error(f"unknown scenario {name!r} (known: {', '.join(SCENARIOS)})")
-    selected = [scenarios.get(name) for name in dict.fromkeys(selected_names)]
+        try:
+            selected.append(scenarios.get(name))
+        except KeyError as error:
+            _usage_error(str(error.args[0]))
     backends = None
     if args.backend:
         known = {name for scenario in selected for name in scenarios.participant_names(scenario)}
@@ -141,6 +176,7 @@ def _run(args: argparse.Namespace) -> int:
     if output is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         output = Path("results") / f"{stamp}{'-quick' if args.quick else ''}.json"
+    _check_output(output)
     console = Console(stderr=True)
     try:
         results = run(
@@ -149,7 +185,9 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         console.print(f"interrupted: the results so far are in {output}")
         return 130
-    report.table(results.document, _stdout_console())
+    except OSError as error:
+        _usage_error(f"cannot write the results to {output}: {error.strerror or error}")
+    sys.stdout.write(report.terminal(results.document, _width()))
     console.print(f"results: {output}")
     return 0
 
@@ -165,7 +203,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         sys.stdout.write(report.markdown(document))
     else:
-        report.table(document, _stdout_console())
+        sys.stdout.write(report.terminal(document, _width(args.width)))
     return 0
 
 
@@ -181,8 +219,7 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``ffibench`` console script and ``python -m ffibench``."""
+def _dispatch(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "list":
         return _list()
@@ -191,6 +228,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "compare":
         return _compare(args)
     return _report(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``ffibench`` console script and ``python -m ffibench``."""
+    try:
+        status = _dispatch(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): point stdout at devnull so that the interpreter's
+        # own flush at exit cannot fail again, and end quietly (the Python docs' recipe).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return status
 
 
 if __name__ == "__main__":

@@ -1,29 +1,47 @@
-"""``ffibench run``: check every participant against the reference, then time it.
+"""``ffibench run``: check every participant against the reference, then measure them
+interleaved.
 
-For each operation and size the pure-Python spec computes the expected answer once. Every
-participant is called on the same arguments and its answer compared; only a participant whose
-answer matched is timed (pyperf, see :mod:`ffibench.harness.timing`). A wrong answer is
+For each operation and size (a *benchmark*) the reference (the participant ``python``)
+computes the expected answer once. Every participant is called on the same arguments and its
+answer compared; only a participant whose answer matched is measured. A wrong answer is
 recorded as ``mismatch``, an exception as ``error``, a backend that cannot do the operation as
-``not-applicable``; none of these is timed. Each result is saved as soon as it exists.
+``not-applicable``; none of these is measured.
+
+The checked participants of one benchmark are then measured in rounds (google/benchmark's
+random interleaving): round 1 runs one measuring process of each participant, round 2 the next
+one of each, and so on, in a freshly shuffled order each round. A drift of the machine then
+lands on every participant alike, and process i of a participant pairs with process i of the
+reference for the speed-up's confidence interval. Whatever the operation measures (its
+``kind``), the loop is the same: :mod:`ffibench.harness.kinds` plans the processes and reads
+their values. Each result is saved as soon as its benchmark is done.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import random
 import reprlib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ffibench import scenarios
-from ffibench._backends import backend
-from ffibench.harness import criterion, meta, timing
-from ffibench.harness.results import ResultsFile, entry, time_stats
-from ffibench.scenarios import Operation, Participant, Scenario
+from ffibench.harness import criterion, kinds, meta, timing
+from ffibench.harness.results import ResultsFile, entry
+from ffibench.scenarios import REFERENCE, Operation, Participant, Scenario
 
 _short = reprlib.Repr()
 _short.maxstring = 60
@@ -32,7 +50,7 @@ _short.maxother = 60
 
 @dataclass(frozen=True)
 class Task:
-    """One operation at one size, with the participants to check and time."""
+    """One operation at one size, with the participants to check and measure."""
 
     scenario: Scenario
     operation: Operation
@@ -61,40 +79,158 @@ def plan_tasks(
     return tasks
 
 
-def _check_and_time(
-    task: Task, participant: Participant, expected: Any, quick: bool
+@dataclass
+class _Checked:
+    """A participant's check: its final result if it failed, else the job that measures it."""
+
+    participant: Participant
+    result: dict[str, Any] | None = None
+    job: kinds.Job | None = None
+    samples: list[kinds.Sample] = field(default_factory=list)
+    failure: str | None = None
+
+
+def _result(
+    task: Task, participant: Participant, status: str, message: str | None = None, **metrics: Any
 ) -> dict[str, Any]:
-    scenario, operation, size = task.scenario.name, task.operation.name, task.size
+    operation = task.operation
+    return entry(
+        task.scenario.name,
+        operation.name,
+        participant.name,
+        task.size,
+        status,
+        message,
+        metrics,
+        kind=operation.kind,
+        primary=operation.primary_metric,
+    )
 
-    def result(status: str, message: str | None = None, **metrics: Any) -> dict[str, Any]:
-        return entry(scenario, operation, participant.name, size, status, message, metrics)
 
+def _check(task: Task, participant: Participant, expected: Any, quick: bool) -> _Checked:
+    """Call the participant once and compare; plan its measurement if the answer matched."""
+    checked = _Checked(participant)
     if participant.function is None:
-        return result("error" if participant.broken else "not-applicable", participant.reason)
+        status = "error" if participant.broken else "not-applicable"
+        checked.result = _result(task, participant, status, participant.reason)
+        return checked
+    operation = task.operation
     try:
         start = time.perf_counter()
-        args = task.operation.arguments(participant.function, size)
+        args = operation.arguments(participant.function, task.size)
         setup_s = time.perf_counter() - start
-        run_once = task.operation.runner(participant.function)
+        run_once = operation.runner(participant.function)
         start = time.perf_counter()
         answer = run_once(*args)
         first_call_s = time.perf_counter() - start
     except Exception as error:
-        return result("error", f"{type(error).__name__}: {error}")
-    if not task.operation.check_for(participant)(answer, expected):
-        return result("mismatch", f"expected {_short.repr(expected)}, got {_short.repr(answer)}")
-    call_s = timing.estimate(run_once, args, first_call_s)
-    del args, answer  # each worker process builds its own; free this one's memory first
-    how = timing.plan(call_s, quick, setup_s)
+        checked.result = _result(task, participant, "error", f"{type(error).__name__}: {error}")
+        return checked
+    if not operation.check_for(participant)(answer, expected):
+        message = f"expected {_short.repr(expected)}, got {_short.repr(answer)}"
+        checked.result = _result(task, participant, "mismatch", message)
+        return checked
+    del answer  # each measuring process builds its own; free this one's memory first
+    checked.job = kinds.prepare(
+        operation.kind,
+        scenarios.locator(task.scenario),
+        operation,
+        task.size,
+        participant.name,
+        quick,
+        setup_s,
+        first_call_s,
+        lambda: timing.estimate(run_once, args, first_call_s),
+    )
+    return checked
+
+
+def _finish(task: Task, checked: _Checked) -> dict[str, Any]:
+    if checked.result is not None:
+        return checked.result
+    assert checked.job is not None
+    if checked.failure is not None:
+        return _result(task, checked.participant, "error", checked.failure)
+    return _result(task, checked.participant, "ok", None, **checked.job.summarise(checked.samples))
+
+
+def _check_and_time(
+    task: Task, participant: Participant, expected: Any, quick: bool
+) -> dict[str, Any]:
+    """Check one participant and measure it alone (all its processes): the result."""
+    checked = _check(task, participant, expected, quick)
+    if checked.job is not None:
+        for _ in range(checked.job.processes):
+            try:
+                checked.samples.append(checked.job.measure_one())
+            except kinds.MeasureError as error:
+                checked.failure = str(error)
+                break
+    return _finish(task, checked)
+
+
+def _expected(task: Task) -> tuple[Any, str | None]:
+    """The reference's answer, or why there is none."""
+    found = scenarios.participants(task.scenario, task.operation, (REFERENCE,))
+    reference = found[0] if found else None
+    if reference is None or reference.function is None:
+        return None, f"no reference ({REFERENCE}) to check against"
     try:
-        values = timing.measure(scenario, operation, size, participant.name, how, call_s)
-    except timing.TimingError as error:
-        return result("error", f"timing failed: {error}")
-    stats = time_stats(values)
-    metrics: dict[str, Any] = {"time_ns": stats}
-    if size is not None:
-        metrics["items_per_s"] = size / (stats["median"] * 1e-9)
-    return result("ok", None, **metrics)
+        args = task.operation.arguments(reference.function, task.size)
+        return task.operation.runner(reference.function)(*args), None
+    except Exception as error:  # a broken spec: nothing can be checked against it
+        return None, f"the reference failed: {type(error).__name__}: {error}"
+
+
+def measure_task(
+    task: Task,
+    quick: bool,
+    progress: Progress | None = None,
+    bar: TaskID | None = None,
+    shuffle: random.Random | None = None,
+) -> list[dict[str, Any]]:
+    """Check every participant of ``task``, measure the good ones interleaved: the results,
+    in the participants' order."""
+    label = scenarios.benchmark_id(task.scenario.name, task.operation.name, task.size)
+
+    def show(text: str, advance: float = 0.0) -> None:
+        if progress is not None and bar is not None:
+            progress.update(bar, description=f"{label} {text}", advance=advance)
+
+    show(f"checking {REFERENCE}")
+    expected, failure = _expected(task)
+    checks = []
+    for participant in task.participants:
+        if failure is not None:
+            checks.append(_Checked(participant, _result(task, participant, "error", failure)))
+            show("", advance=1.0)
+            continue
+        show(f"checking {participant.name}")
+        checked = _check(task, participant, expected, quick)
+        if checked.job is None:
+            show("", advance=1.0)
+        checks.append(checked)
+    jobs = [checked for checked in checks if checked.job is not None]
+    rounds = max((checked.job.processes for checked in jobs if checked.job), default=0)
+    order = shuffle or random.Random()
+    for index in range(rounds):
+        turn = [c for c in jobs if c.job and c.failure is None and c.job.processes > index]
+        order.shuffle(turn)
+        for checked in turn:
+            assert checked.job is not None
+            show(f"round {index + 1}/{rounds}: {checked.participant.name}")
+            try:
+                checked.samples.append(checked.job.measure_one())
+            except kinds.MeasureError as error:
+                checked.failure = str(error)
+                show("", advance=(checked.job.processes - index) / checked.job.processes)
+                continue
+            show("", advance=1.0 / checked.job.processes)
+    return [_finish(task, checked) for checked in checks]
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.UTC)
 
 
 def run(
@@ -106,60 +242,64 @@ def run(
     console: Console,
     operations: tuple[str, ...] | None = None,
 ) -> ResultsFile:
-    """Check and time everything selected, saving to ``output`` after each result."""
-    results = ResultsFile(output, meta.collect(quick))
+    """Check and measure everything selected, saving to ``output`` after each benchmark.
+
+    ``OSError`` if ``output`` cannot be written (before anything is measured). On Ctrl-C the
+    results so far stay saved, with ``interrupted`` in the meta, and ``KeyboardInterrupt``
+    goes on.
+    """
+    started = time.monotonic()
+    document_meta = meta.collect(quick)
+    document_meta["interleaved"] = True
+    results = ResultsFile(output, document_meta)
     results.save()
     tasks = plan_tasks(selected, backends, quick, operations)
     columns = (
         TextColumn("{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=20),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
     )
     total = sum(len(task.participants) for task in tasks)
-    with Progress(*columns, console=console, transient=True) as progress:
-        bar = progress.add_task("starting", total=total)
-        for task in tasks:
-            label = scenarios.benchmark_id(task.scenario.name, task.operation.name, task.size)
-            progress.update(bar, description=f"{label}: reference")
-            reference = getattr(backend("python"), task.scenario.name)
-            expected_error = None
-            try:
-                function = getattr(reference, task.operation.function_name)
-                args = task.operation.arguments(function, task.size)
-                expected = task.operation.runner(function)(*args)
-                del args
-            except Exception as error:  # a broken spec: nothing can be checked against it
-                expected_error = f"the reference failed: {type(error).__name__}: {error}"
-            for participant in task.participants:
-                progress.update(bar, description=f"{label}: {participant.name}")
-                if expected_error is not None:
-                    results.add(
-                        entry(
-                            task.scenario.name,
-                            task.operation.name,
-                            participant.name,
-                            task.size,
-                            "error",
-                            expected_error,
-                        )
-                    )
-                else:
-                    results.add(_check_and_time(task, participant, expected, quick))
-                progress.advance(bar)
-    if criterion_dir is not None:
-        # A criterion id names the function (`sum`), which `sum:list` and `sum:array` share.
-        wanted = None if operations is None else {name.split(":")[0] for name in operations}
-        native = [
-            result
-            for result in criterion.load(criterion_dir, {scenario.name for scenario in selected})
-            if wanted is None or result["operation"].split(":")[0] in wanted
-        ]
-        if not native:
-            console.print(
-                f"[yellow]no criterion results under {criterion_dir}[/yellow]: "
-                "run `cargo bench -p ffibench-core` first"
-            )
-        for result in native:
-            results.add(result)
+    try:
+        with Progress(*columns, console=console, transient=True) as progress:
+            bar = progress.add_task("starting", total=total)
+            for task in tasks:
+                for result in measure_task(task, quick, progress, bar):
+                    results.results.append(result)
+                results.save()
+        if criterion_dir is not None:
+            _add_criterion(results, selected, criterion_dir, operations, console)
+    except KeyboardInterrupt:
+        document_meta["interrupted"] = True
+        raise
+    finally:
+        document_meta["finished"] = _now().isoformat(timespec="seconds")
+        document_meta["duration_s"] = round(time.monotonic() - started, 3)
+        results.save()
     return results
+
+
+def _add_criterion(
+    results: ResultsFile,
+    selected: list[Scenario],
+    criterion_dir: Path,
+    operations: tuple[str, ...] | None,
+    console: Console,
+) -> None:
+    # A criterion id names the function (`sum`), which `sum:list` and `sum:array` share.
+    wanted = None if operations is None else {name.split(":")[0] for name in operations}
+    native = [
+        result
+        for result in criterion.load(criterion_dir, {scenario.name for scenario in selected})
+        if wanted is None or result["operation"].split(":")[0] in wanted
+    ]
+    if not native:
+        console.print(
+            f"[yellow]no criterion results under {criterion_dir}[/yellow]: "
+            "run `cargo bench -p ffibench-core` first"
+        )
+    for result in native:
+        results.add(result)

@@ -1,16 +1,16 @@
-"""Call timing with pyperf: plan the loops, run the worker processes, read the values back.
+"""Call timing with pyperf: plan the loops, run one worker process, read its values back.
 
-Each (operation, size, participant) is timed by its own pyperf run in fresh processes, so one
-participant's crash, leak or warm cache cannot touch another's. The harness plans the loop
-count itself from a short in-process estimate (no pyperf calibration run), then pyperf spawns
-``processes`` workers, each with ``warmups`` discarded and ``values`` kept values.
+pyperf does the timing inside each process (the calibrated, unrolled loop, warm-ups and kept
+values); the harness runs the processes itself, one at a time, in pyperf's ``--worker`` mode,
+so that it can interleave the participants of one benchmark: process 1 of each, then process 2
+of each, in a fresh random order every round (:mod:`ffibench.harness.run`). A worker process
+inherits the whole environment (pyperf's own master would drop it).
 """
 
 from __future__ import annotations
 
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,21 +21,33 @@ from typing import Any
 
 import pyperf
 
-#: Environment variables that pyperf's workers must keep (pyperf drops the rest).
-INHERITED_ENVIRONMENT = (
-    "FFIBENCH_CAPI_LIBRARY",
-    "FFIBENCH_CAPI_HEADER",
-    "OPENBLAS_NUM_THREADS",
-    "OPENBLAS_CORETYPE",
-    "OPENBLAS_L2_SIZE",
-    "OMP_NUM_THREADS",
-    "RAYON_NUM_THREADS",
-    "MKL_NUM_THREADS",
-)
+from ffibench.harness import processes
+
 #: Calls shorter than this are unrolled ten times per loop iteration.
 UNROLL_BELOW_S = 10e-6
-#: A rough cost of starting one worker process (interpreter, imports), for the budget.
-SPAWN_S = 0.15
+#: A rough cost of starting one worker process (interpreter, imports, pyperf's metadata).
+SPAWN_S = 0.2
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one benchmark of one participant may spend: ``seconds`` over its processes,
+    each value lasting ``value_s``, with ``min_processes`` to ``max_processes`` processes."""
+
+    value_s: float
+    values: int
+    warmups: int
+    seconds: float
+    min_processes: int
+    max_processes: int
+
+
+#: ``--quick``: three processes of two 20 ms values for a short call (under a second).
+QUICK = Budget(value_s=0.02, values=2, warmups=1, seconds=0.8, min_processes=3, max_processes=6)
+#: A full run: about six processes of three 50 ms values for a short call (2.5 s).
+FULL = Budget(value_s=0.05, values=3, warmups=1, seconds=2.5, min_processes=4, max_processes=20)
+#: A participant may spend this many times its budget to reach ``min_processes``.
+STRETCH = 2.0
 
 
 class TimingError(RuntimeError):
@@ -58,10 +70,13 @@ class Plan:
     def calls_per_value(self) -> int:
         return self.loops * self.inner_loops
 
-    def expected_seconds(self, call_seconds: float) -> float:
+    def process_seconds(self, call_seconds: float) -> float:
+        """The expected duration of one worker process."""
         value = self.calls_per_value * call_seconds
-        per_process = SPAWN_S + self.setup_seconds + (self.values + self.warmups) * value
-        return self.processes * per_process
+        return SPAWN_S + self.setup_seconds + (self.values + self.warmups) * value
+
+    def expected_seconds(self, call_seconds: float) -> float:
+        return self.processes * self.process_seconds(call_seconds)
 
 
 def estimate(function: Callable[..., Any], args: tuple[Any, ...], first_call_s: float) -> float:
@@ -80,64 +95,71 @@ def estimate(function: Callable[..., Any], args: tuple[Any, ...], first_call_s: 
 
 
 def plan(call_seconds: float, quick: bool, setup_seconds: float = 0.0) -> Plan:
-    """The loops and processes for a call of ``call_seconds``, within a per-benchmark budget.
+    """The loops and processes for a call of ``call_seconds``, within :data:`QUICK` or
+    :data:`FULL`.
 
-    Full runs aim at ~2.5 s a benchmark (pyperf's 0.1 s values, up to 20 processes); ``--quick``
-    at ~0.6 s (0.02 s values, up to 3 processes). A call too long for the budget still gets
-    one process with one warm-up; quick runs then keep a single value. ``setup_seconds`` is
-    what each worker spends building its inputs (a million Python objects take seconds): it
-    counts against the budget like the process start.
+    The number of processes is the budget's lever: as many as fit, at least
+    ``min_processes`` when that costs at most :data:`STRETCH` budgets, at least one. A call
+    too long for its value gets one loop; quick runs then keep a single value.
+    ``setup_seconds`` is what each worker spends building its inputs (a million Python
+    objects take seconds): it counts against the budget like the process start.
     """
-    min_time, budget, max_processes = (0.02, 0.6, 3) if quick else (0.1, 2.5, 20)
+    budget = QUICK if quick else FULL
     inner = 10 if call_seconds < UNROLL_BELOW_S else 1
-    loops = max(1, math.ceil(min_time / (call_seconds * inner)))
+    loops = max(1, math.ceil(budget.value_s / (call_seconds * inner)))
     value_s = loops * inner * call_seconds
-    values, warmups = 3, 1
-    if quick and value_s > 0.5:
-        values = 1
-    per_process = SPAWN_S + setup_seconds + (values + warmups) * value_s
-    processes = max(1, min(max_processes, int(budget // per_process)))
-    return Plan(loops, inner, processes, values, warmups, setup_seconds)
+    values = 1 if quick and value_s > 0.5 else budget.values
+    per_process = SPAWN_S + setup_seconds + (values + budget.warmups) * value_s
+    fit = int(budget.seconds // per_process)
+    floor = min(budget.min_processes, int(STRETCH * budget.seconds // per_process))
+    processes = max(1, min(budget.max_processes, max(fit, floor)))
+    return Plan(loops, inner, processes, values, budget.warmups, setup_seconds)
 
 
-def measure(
-    scenario: str,
+def worker_command(
+    locator: str,
     operation: str,
     size: int | None,
     participant: str,
     timing: Plan,
-    call_seconds: float,
-) -> list[float]:
-    """Run pyperf for one benchmark and return every kept value, in nanoseconds per call.
+    output: Path,
+) -> list[str]:
+    """The command of one pyperf worker process for one benchmark."""
+    return [
+        sys.executable, "-m", "ffibench.harness.worker",
+        "--worker",
+        "--ffibench-scenario", locator,
+        "--ffibench-operation", operation,
+        "--ffibench-participant", participant,
+        "--ffibench-size", str(size),
+        "--ffibench-unroll", str(timing.inner_loops),
+        "--loops", str(timing.loops),
+        "--values", str(timing.values),
+        "--warmups", str(timing.warmups),
+        "--quiet",
+        "--output", str(output),
+    ]  # fmt: skip
 
-    The run is stopped (``TimingError``) past five times its expected duration plus a minute.
+
+def measure_process(
+    locator: str,
+    operation: str,
+    size: int | None,
+    participant: str,
+    timing: Plan,
+    timeout_s: float,
+) -> list[float]:
+    """Run one pyperf worker process and return its kept values, in nanoseconds per call.
+
+    ``TimingError`` when it fails or runs past ``timeout_s`` (its process group is killed).
     """
-    timeout = 60.0 + 5 * timing.expected_seconds(call_seconds)
-    inherit = [name for name in INHERITED_ENVIRONMENT if name in os.environ]
     with tempfile.TemporaryDirectory(prefix="ffibench-") as directory:
         output = Path(directory) / "pyperf.json"
-        command = [
-            sys.executable, "-m", "ffibench.harness.worker",
-            "--ffibench-scenario", scenario,
-            "--ffibench-operation", operation,
-            "--ffibench-participant", participant,
-            "--ffibench-size", str(size),
-            "--ffibench-unroll", str(timing.inner_loops),
-            "--loops", str(timing.loops),
-            "--processes", str(timing.processes),
-            "--values", str(timing.values),
-            "--warmups", str(timing.warmups),
-            "--quiet",
-            "--output", str(output),
-        ]  # fmt: skip
-        if inherit:
-            command.append(f"--inherit-environ={','.join(inherit)}")
+        command = worker_command(locator, operation, size, participant, timing, output)
         try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise TimingError(f"pyperf did not finish in {timeout:.0f} s") from None
+            done = processes.run(command, timeout_s, env=dict(os.environ))
+        except processes.ProcessTimeout as error:
+            raise TimingError(f"pyperf worker {error}") from None
         if done.returncode != 0 or not output.exists():
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
             raise TimingError(f"pyperf exited with {done.returncode}: {' | '.join(tail)}")

@@ -1,10 +1,11 @@
 """The pyperf script that times one participant of one operation at one size.
 
-The harness runs it as ``python -m ffibench.harness.worker``; pyperf then spawns the worker
-processes with the same command, and each rebuilds the inputs from the registry (outside the
-timed region) before timing. The calls are unrolled ``--ffibench-unroll`` times per loop
-iteration (pyperf's ``inner_loops``), so the loop's own cost shrinks to a fraction of a
-nanosecond per call.
+The harness runs it once per process as ``python -m ffibench.harness.worker --worker``
+(pyperf's worker mode: ``--loops``, ``--warmups`` and ``--values`` given, no calibration); each
+process rebuilds the inputs from the registry (outside the timed region) before timing.
+``--ffibench-scenario`` is a scenario's locator (a registry name, or ``module:SCENARIO``).
+The calls are unrolled ``--ffibench-unroll`` times per loop iteration (pyperf's
+``inner_loops``), so the loop's own cost shrinks to a fraction of a nanosecond per call.
 """
 
 from __future__ import annotations

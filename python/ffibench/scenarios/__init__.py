@@ -2,32 +2,49 @@
 
 One registry drives both the test suite and the harness. An :class:`Operation` names the
 function that every backend module has, builds its inputs from the size alone (deterministic,
-outside any timed region) and says how a result is compared with the reference. A
-:class:`Scenario` adds the anchors: what a Python programmer would use instead, timed beside
-the backends.
+outside any timed region), says how a result is compared with the reference, and which kind of
+figure it measures (:data:`KINDS`). A :class:`Scenario` adds the anchors: what a Python
+programmer would use instead, measured beside the backends.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from ffibench._backends import BACKENDS, SCENARIOS, backend
 
 __all__ = [
+    "KINDS",
+    "REFERENCE",
     "Anchor",
+    "Bounded",
+    "Load",
     "Operation",
     "Participant",
     "Scenario",
+    "Work",
     "all_scenarios",
     "benchmark_id",
     "exact",
     "get",
+    "locator",
     "participants",
 ]
+
+#: What an operation can measure. ``time``: the time of one call (pyperf); ``memory``: the RSS
+#: of a fresh process around one call; ``latency``: per-item latencies over a run bounded in
+#: time; ``throughput``: items per second over a bounded run; ``load``: a server under an
+#: external load generator (wrk).
+KINDS = ("time", "memory", "latency", "throughput", "load")
+#: The participant whose answer every other one must give, and the base of every speed-up.
+REFERENCE = "python"
+#: The units of work a rate is computed in: items/s, bytes/s, GFLOP/s.
+WORK_UNITS = ("items", "bytes", "flop")
 
 
 def exact(result: object, expected: object) -> bool:
@@ -52,6 +69,73 @@ def close(rtol: float) -> Callable[[object, object], bool]:
 
 
 @dataclass(frozen=True)
+class Work:
+    """How much work one call does, for the rates of a ``time`` operation.
+
+    ``amount(size)`` is the amount in ``unit``: ``items`` gives ``items_per_s``, ``bytes``
+    gives ``bytes_per_s``, ``flop`` gives ``gflops`` (``2 n**3`` for a matrix product).
+
+    Examples
+    --------
+    >>> Work(amount=lambda size: 8 * size, unit="bytes").amount(10)
+    80
+    """
+
+    amount: Callable[[int | None], float]
+    unit: str = "items"
+
+    def __post_init__(self) -> None:
+        if self.unit not in WORK_UNITS:
+            raise ValueError(f"unknown unit of work {self.unit!r}; choose one of {WORK_UNITS}")
+
+
+@dataclass(frozen=True)
+class Bounded:
+    """A ``latency`` or ``throughput`` run: bounded in time, repeated in fresh processes.
+
+    ``drive(subject, duration_s)`` runs for about ``duration_s`` seconds and returns, for a
+    latency operation, the latency of every item in nanoseconds, and for a throughput
+    operation, the number of items done. ``subject`` is what the operation's ``lifecycle``
+    yields (a queue, a stream, a URL), or without one a callable running the operation once.
+    Without ``drive``, the harness calls that callable over and over for ``duration_s`` and
+    times each call. ``unit`` names the items (``items`` or ``bytes``) of a throughput.
+    """
+
+    drive: Callable[[Any, float], Sequence[float] | int] | None = None
+    duration_s: float = 2.0
+    quick_duration_s: float = 0.5
+    repetitions: int = 5
+    quick_repetitions: int = 3
+    unit: str = "items"
+
+
+@dataclass(frozen=True)
+class Load:
+    """A ``load`` run: wrk against the server that the operation's ``lifecycle`` yields.
+
+    The lifecycle yields the server's base URL (``http://127.0.0.1:PORT``, bound to the
+    loopback only); wrk requests ``path`` over ``connections`` connections from ``threads``
+    threads for ``duration_s`` seconds (whole seconds: wrk's unit), ``repetitions`` times,
+    each in a fresh process with a fresh server.
+    """
+
+    path: str = "/"
+    connections: int = 16
+    threads: int = 1
+    duration_s: int = 5
+    quick_duration_s: int = 1
+    repetitions: int = 3
+    quick_repetitions: int = 2
+    request_timeout_s: int = 2
+
+
+#: ``lifecycle(function, args)``: a context manager that starts what the operation drives (a
+#: server, a stream, a producer) with the participant's own ``function`` and yields it; its
+#: exit stops it. The harness enters it in a process of its own and always exits it.
+Lifecycle = Callable[[Callable[..., Any], tuple[Any, ...]], AbstractContextManager[Any]]
+
+
+@dataclass(frozen=True)
 class Operation:
     """One timed operation of a scenario: the same function name in every backend.
 
@@ -66,6 +150,15 @@ class Operation:
     the timed code when it is not a plain call: an expression or a statement over ``function``
     and the arguments ``a0``, ``a1``… (``a0.salary``, ``a0.salary = a1``). ``result`` is the
     expression checked after a statement that has no value of its own.
+
+    ``kind`` is what the operation measures (one of :data:`KINDS`; ``time`` by default):
+    ``work`` adds rates to a ``time`` operation; ``bounded`` configures a ``latency`` or
+    ``throughput`` run and ``load`` a ``load`` run; ``lifecycle`` starts and stops what a
+    bounded or load run drives; ``timeout_s`` bounds each measuring process (the harness
+    otherwise derives a generous bound from its plan); ``primary`` names the metric that the
+    report compares (each kind has a default, :func:`primary_metric`). Whatever the kind, the
+    answer of the plain call (``function(*args)`` or ``statement``) is checked against the
+    reference's before anything is measured.
     """
 
     name: str
@@ -80,6 +173,36 @@ class Operation:
     setup: Callable[[Callable[..., Any], tuple[Any, ...]], tuple[Any, ...]] | None = None
     statement: str | None = None
     result: str | None = None
+    kind: str = "time"
+    work: Work | None = None
+    bounded: Bounded | None = None
+    load: Load | None = None
+    lifecycle: Lifecycle | None = None
+    timeout_s: float | None = None
+    primary: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown kind {self.kind!r}; choose one of {KINDS}")
+        if self.kind == "load" and self.lifecycle is None:
+            raise ValueError(f"{self.name}: a load operation needs a lifecycle (the server)")
+        if self.work is not None and self.kind != "time":
+            raise ValueError(f"{self.name}: work (rates) belongs to time operations")
+
+    @property
+    def bounded_run(self) -> Bounded:
+        """The bounded run of a latency or throughput operation (defaults when not given)."""
+        return self.bounded or Bounded()
+
+    @property
+    def load_run(self) -> Load:
+        """The load run of a load operation (defaults when not given)."""
+        return self.load or Load()
+
+    @property
+    def primary_metric(self) -> str:
+        """The metric that the report and ``compare`` lead with."""
+        return self.primary or primary_metric(self.kind, self.bounded_run.unit)
 
     def check_for(self, participant: Participant) -> Callable[[object, object], bool]:
         """How to compare ``participant``'s answer: anchors may compute in another order
@@ -116,6 +239,18 @@ class Operation:
         return self.quick_sizes if quick and self.quick_sizes is not None else self.sizes
 
 
+def primary_metric(kind: str, unit: str = "items") -> str:
+    """The default primary metric of a kind: the time of a call, the memory a call adds, the
+    median latency, the rate of a throughput, the requests per second of a server."""
+    return {
+        "time": "time_ns",
+        "memory": "extra_rss_bytes",
+        "latency": "latency_p50_ns",
+        "throughput": "bytes_per_s" if unit == "bytes" else "items_per_s",
+        "load": "requests_per_s",
+    }[kind]
+
+
 def _compile_runner(statement: str, result: str | None, function: Callable[..., Any]) -> Any:
     """``def run(*args)``: bind ``a0, a1, ...`` to the arguments, run ``statement``, return
     ``result`` (or the statement's own value when it is an expression)."""
@@ -138,13 +273,26 @@ class Anchor:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A scenario: its operations in report order and its anchors."""
+    """A scenario: its operations in report order and its anchors.
+
+    ``backends`` are the backends taking part (all of :data:`BACKENDS` by default). A scenario
+    defined outside the registry (a test's) names the ``module`` that holds it as ``SCENARIO``,
+    so that a worker process can find it (:func:`locator`); it has no backends and its
+    reference is an anchor called ``python``.
+    """
 
     name: str
     title: str
     question: str
     operations: tuple[Operation, ...]
     anchors: tuple[Anchor, ...] = field(default=())
+    backends: tuple[str, ...] | None = None
+    module: str | None = None
+
+    @property
+    def backend_names(self) -> tuple[str, ...]:
+        """The backends that take part, in :data:`BACKENDS` order."""
+        return BACKENDS if self.backends is None else self.backends
 
     def operation(self, name: str) -> Operation:
         """The operation called ``name``; ``KeyError`` if there is none."""
@@ -170,11 +318,29 @@ class Participant:
 
 
 def get(name: str) -> Scenario:
-    """The scenario called ``name``; ``KeyError`` lists the known ones."""
+    """The scenario called ``name``; ``KeyError`` lists the known ones.
+
+    ``module:ATTRIBUTE`` (``test_kinds:SCENARIO``) finds a scenario outside the registry.
+    """
+    if ":" in name:
+        module_name, _, attribute = name.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise KeyError(f"cannot import the scenario module {module_name!r}: {error}") from None
+        found = getattr(module, attribute, None)
+        if not isinstance(found, Scenario):
+            raise KeyError(f"{module_name!r} has no scenario {attribute!r}")
+        return found
     if name not in SCENARIOS:
         raise KeyError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
     module = importlib.import_module(f"ffibench.scenarios.{name}")
     return module.SCENARIO
+
+
+def locator(scenario: Scenario) -> str:
+    """What :func:`get` needs to find ``scenario`` again in another process."""
+    return scenario.name if scenario.module is None else f"{scenario.module}:SCENARIO"
 
 
 def all_scenarios() -> Iterator[Scenario]:
@@ -205,7 +371,7 @@ def participants(
 
     ``names`` keeps only those participants; anchors without the operation are left out.
     """
-    found = [backend_function(name, scenario, operation) for name in BACKENDS]
+    found = [backend_function(name, scenario, operation) for name in scenario.backend_names]
     found += [
         Participant(anchor.name, anchor.functions[operation.name], is_anchor=True)
         for anchor in scenario.anchors
@@ -216,7 +382,7 @@ def participants(
 
 def participant_names(scenario: Scenario) -> list[str]:
     """Every backend and anchor name of ``scenario``."""
-    return [*BACKENDS, *(anchor.name for anchor in scenario.anchors)]
+    return [*scenario.backend_names, *(anchor.name for anchor in scenario.anchors)]
 
 
 def benchmark_id(

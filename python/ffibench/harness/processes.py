@@ -1,0 +1,147 @@
+"""Processes that are always cleaned up: measuring workers, servers, load generators.
+
+Every process the harness starts runs in its own process group (a new session), and every
+wait on it is bounded. When the wait ends in a timeout, an exception or Ctrl-C, the whole
+group is sent ``SIGTERM``, then ``SIGKILL`` after a grace period; after a normal exit the
+group is swept with ``SIGKILL`` too, so that a grandchild a participant forgot to stop does not
+outlive it. On Linux each child also asks the kernel for ``SIGTERM`` when its parent dies
+(``PR_SET_PDEATHSIG``), so that even a ``SIGKILL`` of the harness leaves nothing behind.
+
+Inside a worker, :func:`spawn` starts a participant's own subprocess (a server, a producer,
+wrk) the same way, as a context manager whose exit stops the group; :func:`install_sigterm`
+turns the harness's ``SIGTERM`` into an exception so that the worker's ``with`` blocks (the
+participants' stop hooks) run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+#: How long a group gets between SIGTERM and SIGKILL.
+GRACE_S = 3.0
+_PR_SET_PDEATHSIG = 1
+
+
+class ProcessTimeout(RuntimeError):
+    """A process ran past its time limit and was killed (its whole group)."""
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    os.setsid()
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _signal_group(pgid: int, signum: int) -> bool:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a member changed its credentials; nothing more we may do
+        return False
+    return True
+
+
+def stop_group(process: subprocess.Popen[Any], grace_s: float = GRACE_S) -> None:
+    """Stop ``process`` and everything in its process group: SIGTERM, wait, SIGKILL."""
+    pgid = process.pid  # the child called setsid(): its group id is its pid
+    if process.poll() is None and _signal_group(pgid, signal.SIGTERM):
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace_s)
+    _signal_group(pgid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace_s)
+
+
+def run(
+    command: Sequence[str],
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` to its end in its own process group, capturing its output.
+
+    ``ProcessTimeout`` past ``timeout_s``; on any exception (Ctrl-C included) the group is
+    stopped before the exception goes on. The group is swept after a normal exit too.
+    """
+    process = subprocess.Popen(
+        list(command),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=cwd,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 - setsid and prctl only, before exec
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        stop_group(process)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.communicate(timeout=GRACE_S)
+        raise ProcessTimeout(f"killed after {timeout_s:.0f} s") from None
+    except BaseException:
+        stop_group(process)
+        raise
+    _signal_group(process.pid, signal.SIGKILL)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+@contextlib.contextmanager
+def spawn(command: Sequence[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
+    """A participant's subprocess (a server, a producer, a load generator) for a ``with``
+    block: in its own process group, dying with its parent, its group stopped on exit. Its
+    standard output goes to ``/dev/null`` unless ``stdout`` says otherwise.
+
+    Examples
+    --------
+    >>> with spawn(["sleep", "60"]) as child:
+    ...     child.poll() is None
+    True
+    >>> child.poll() is not None
+    True
+    """
+    popen.setdefault("stdin", subprocess.DEVNULL)
+    popen.setdefault("stdout", subprocess.DEVNULL)
+    process = subprocess.Popen(list(command), preexec_fn=_die_with_parent, **popen)  # noqa: PLW1509
+    try:
+        yield process
+    finally:
+        stop_group(process)
+
+
+def wait_for_port(host: str, port: int, timeout_s: float = 10.0) -> None:
+    """Wait until something accepts connections on ``host:port``; ``TimeoutError`` after
+    ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"nothing listens on {host}:{port} after {timeout_s} s"
+                ) from None
+            time.sleep(0.05)
+
+
+def install_sigterm() -> None:
+    """Make SIGTERM raise ``SystemExit`` in the main thread, so ``with`` blocks exit cleanly."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)

@@ -1,0 +1,382 @@
+"""One model of a results file: rows, speed-ups, crossovers, boundary shares, significance.
+
+Every renderer (terminal, Markdown, and later HTML) reads this model and only formats it;
+nothing here knows how it will be shown.
+
+- A row's figure is its operation's *primary* metric (the time of a call, the memory a call
+  adds, a latency, a rate), with the direction that is better for it.
+- A speed-up is how many times better than the reference (``python``) a participant is on
+  that metric: the reference over the participant for a lower-is-better metric, the
+  participant over the reference for a higher-is-better one. With per-process values measured
+  in rounds it is the geometric mean of the paired per-process ratios, with a 95% t-interval
+  on their logarithms; it is *significant* when the interval leaves out 1. A version-1 file
+  has no per-process values: the ratio of medians, significant when median ± stdev do not
+  overlap.
+- A crossover is the smallest size from which a participant is significantly better than the
+  best pure Python at that size (the spec or a ``python:*`` idiom) and stays so at every
+  larger size measured.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ffibench._backends import BACKENDS
+from ffibench.harness.criterion import BACKEND as RUST
+from ffibench.harness.metrics import HIGHER, LOWER, NEITHER, better_of, unit_of
+from ffibench.harness.stats import paired_ratio
+from ffibench.scenarios import REFERENCE
+
+#: Secondary metrics shown beside the primary one, in this order, when a result has them.
+DETAILS = (
+    "items_per_s",
+    "bytes_per_s",
+    "gflops",
+    "peak_rss_bytes",
+    "retained_rss_bytes",
+    "latency_p99_ns",
+    "latency_p999_ns",
+    "latency_max_ns",
+    "errors_connect",
+    "errors_read",
+    "errors_write",
+    "errors_timeout",
+    "errors_status",
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A metric of one result as read: median, spread, samples, per-process values."""
+
+    name: str
+    unit: str
+    better: str
+    median: float
+    stdev: float | None
+    samples: int
+    processes: tuple[float, ...]
+
+    @property
+    def spread(self) -> float | None:
+        """The standard deviation as a share of the median; ``None`` from one sample."""
+        if self.samples < 2 or self.stdev is None or self.median == 0:
+            return None
+        return abs(self.stdev / self.median)
+
+
+@dataclass(frozen=True)
+class Speedup:
+    """How many times better than a base: ``value`` with its interval (``low``, ``high``),
+    whether that is ``significant``, and how it was found: ``paired`` (per-process ratios),
+    ``medians`` (a version-1 file), ``one sample``, or ``reference`` (the base itself)."""
+
+    value: float
+    low: float | None
+    high: float | None
+    significant: bool
+    method: str
+    pairs: int = 0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One participant's line in one benchmark's group."""
+
+    participant: str
+    status: str
+    message: str
+    kind: str
+    figure: Figure | None
+    speedup: Speedup | None
+    boundary: float | None
+    details: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    """One operation at one size: its kind, primary metric and rows in report order."""
+
+    scenario: str
+    operation: str
+    size: int | None
+    kind: str
+    metric: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Where a participant starts to beat the best pure Python: ``size`` (``None`` when it
+    never does) and ``verdict``: ``from`` (that size), ``at most`` (already at the smallest
+    size measured), ``never``, ``n.s.`` (better at the largest size, not significantly), or
+    ``no data``."""
+
+    verdict: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """A whole results file: its meta, groups in run order, and crossovers per scenario
+    (operation -> participant -> crossover)."""
+
+    meta: dict[str, Any]
+    groups: tuple[Group, ...]
+    crossovers: dict[str, dict[str, dict[str, Crossover]]]
+
+
+def figure(result: dict[str, Any], name: str | None = None) -> Figure | None:
+    """A result's metric ``name`` (its primary one by default), if it has it."""
+    name = name or result.get("primary") or "time_ns"
+    stats = result.get("metrics", {}).get(name)
+    if not isinstance(stats, dict):
+        return None
+    return Figure(
+        name=name,
+        unit=unit_of(name, stats),
+        better=better_of(name, stats),
+        median=float(stats["median"]),
+        stdev=None if stats.get("stdev") is None else float(stats["stdev"]),
+        samples=int(stats.get("samples", 1)),
+        processes=tuple(float(value) for value in stats.get("processes", [])),
+    )
+
+
+def _overlap(a: Figure, b: Figure) -> bool:
+    return abs(a.median - b.median) <= (a.stdev or 0.0) + (b.stdev or 0.0)
+
+
+def speedup(ours: Figure, base: Figure) -> Speedup | None:
+    """How many times better ``ours`` is than ``base`` (same metric), with significance."""
+    if ours.better == NEITHER or ours.median <= 0 or base.median <= 0:
+        return None
+    better, worse = (base, ours) if ours.better == LOWER else (ours, base)
+    if ours.processes and base.processes:
+        ratio = paired_ratio(better.processes, worse.processes)
+        if ratio is not None:
+            if ratio.pairs < 2:
+                return Speedup(ratio.value, None, None, False, "one sample", 1)
+            return Speedup(
+                ratio.value, ratio.low, ratio.high, ratio.significant, "paired", ratio.pairs
+            )
+    value = better.median / worse.median
+    if ours.samples < 2 or base.samples < 2:
+        return Speedup(value, None, None, False, "one sample", 1)
+    return Speedup(value, None, None, not _overlap(ours, base), "medians")
+
+
+def _order(participant: str) -> tuple[int, str]:
+    if participant == REFERENCE:
+        return (0, participant)
+    if participant.startswith(f"{REFERENCE}:"):
+        return (1, participant)
+    if participant in BACKENDS:
+        return (2 + BACKENDS.index(participant), participant)
+    if participant == RUST:
+        return (999, participant)
+    return (500, participant)
+
+
+def is_python(participant: str) -> bool:
+    """The spec or a pure-Python idiom (``python:*``)."""
+    return participant == REFERENCE or participant.startswith(f"{REFERENCE}:")
+
+
+def base_operation(operation: str) -> str:
+    """``sum`` of ``sum:list``: the function an operation on one kind of input calls."""
+    return operation.split(":", 1)[0]
+
+
+def _row(
+    result: dict[str, Any], reference: dict[str, Any] | None, native: dict[str, Any] | None
+) -> Row:
+    ok = result["status"] == "ok"
+    primary = figure(result) if ok else None
+    found: Speedup | None = None
+    if primary is not None and reference is not None and reference["status"] == "ok":
+        if result is reference:
+            found = Speedup(1.0, None, None, False, "reference")
+        else:
+            base = figure(reference, primary.name)
+            found = speedup(primary, base) if base is not None else None
+    boundary = None
+    if (
+        ok
+        and primary is not None
+        and primary.name == "time_ns"
+        and native is not None
+        and result["backend"] in BACKENDS
+        and result["backend"] != REFERENCE
+    ):
+        rust = figure(native, "time_ns")
+        if rust is not None and primary.median > 0:
+            boundary = max(0.0, (primary.median - rust.median) / primary.median)
+    details = tuple(
+        found_figure
+        for name in DETAILS
+        if ok and name != result.get("primary")
+        for found_figure in [figure(result, name)]
+        if found_figure is not None
+    )
+    return Row(
+        participant=result["backend"],
+        status=result["status"],
+        message=result.get("message") or "",
+        kind=result.get("kind", "time"),
+        figure=primary,
+        speedup=found,
+        boundary=boundary,
+        details=details,
+    )
+
+
+def _group(
+    key: tuple[str, str, int | None],
+    results: list[dict[str, Any]],
+    native: dict[str, Any] | None,
+) -> Group:
+    reference = next((r for r in results if r["backend"] == REFERENCE), None)
+    everything = results + ([native] if native is not None else [])
+    rows = tuple(
+        _row(result, reference, native)
+        for result in sorted(everything, key=lambda r: _order(r["backend"]))
+    )
+    first = results[0] if results else native
+    assert first is not None
+    return Group(*key, kind=first.get("kind", "time"), metric=first.get("primary", "time_ns"),
+                 rows=rows)  # fmt: skip
+
+
+def groups(document: dict[str, Any]) -> list[Group]:
+    """The results grouped by (scenario, operation, size), in run order.
+
+    A criterion (``rust``) result of ``sum`` at a size joins the groups of ``sum:list`` and
+    ``sum:array`` at that size, and stands alone only where no such group exists.
+    """
+    grouped: dict[tuple[str, str, int | None], list[dict[str, Any]]] = defaultdict(list)
+    native: dict[tuple[str, str, int | None], dict[str, Any]] = {}
+    for result in document["results"]:
+        key = (result["scenario"], result["operation"], result["size"])
+        if result["backend"] == RUST:
+            native[key] = result
+        else:
+            grouped[key].append(result)
+    used = set()
+    out = []
+    for (scenario, operation, size), results in grouped.items():
+        match = None
+        for candidate in ((scenario, operation, size), (scenario, base_operation(operation), size)):
+            if candidate in native:
+                match = candidate
+                used.add(candidate)
+                break
+        matched = native.get(match) if match else None
+        out.append(_group((scenario, operation, size), results, matched))
+    timed = {(scenario, base_operation(operation)) for scenario, operation, _ in grouped}
+    for key, result in native.items():
+        # Alone only when the run timed nothing of that function: a criterion size that the
+        # run left out (--quick) is not shown by itself.
+        if key not in used and (key[0], key[1]) not in timed:
+            out.append(_group(key, [], result))
+    return out
+
+
+def _best_python(candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    best = None
+    best_figure = None
+    for result in candidates:
+        found = figure(result)
+        if found is None or found.better == NEITHER:
+            continue
+        if best_figure is None or (
+            found.median < best_figure.median
+            if found.better == LOWER
+            else found.median > best_figure.median
+        ):
+            best, best_figure = result, found
+    return best
+
+
+def crossovers(document: dict[str, Any], scenario: str) -> dict[str, dict[str, Crossover]]:
+    """Per sized operation of ``scenario`` and participant: where it starts to beat Python."""
+    by_operation: dict[str, dict[str, dict[int, dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for result in document["results"]:
+        if result["scenario"] != scenario or result["size"] is None or result["status"] != "ok":
+            continue
+        if result["backend"] == RUST:
+            continue
+        by_operation[result["operation"]][result["backend"]][result["size"]] = result
+    table: dict[str, dict[str, Crossover]] = {}
+    for operation, by_participant in by_operation.items():
+        python = {name: sizes for name, sizes in by_participant.items() if is_python(name)}
+        common = set.intersection(*(set(sizes) for sizes in python.values())) if python else set()
+        best: dict[int, dict[str, Any]] = {}
+        for size in common:
+            fastest = _best_python([sizes[size] for sizes in python.values()])
+            if fastest is not None:
+                best[size] = fastest
+        if len(best) < 2:
+            continue
+        row: dict[str, Crossover] = {}
+        for participant, results in sorted(by_participant.items(), key=lambda i: _order(i[0])):
+            if is_python(participant):
+                continue
+            sizes = sorted(size for size in results if size in best)
+            if not sizes:
+                row[participant] = Crossover("no data")
+                continue
+            wins: dict[int, Speedup | None] = {}
+            for size in sizes:
+                ours, base = figure(results[size]), figure(best[size])
+                wins[size] = speedup(ours, base) if ours and base else None
+            from_size = None
+            for size in reversed(sizes):
+                found = wins[size]
+                if found is not None and found.significant and found.value > 1.0:
+                    from_size = size
+                else:
+                    break
+            if from_size is None:
+                last = wins[sizes[-1]]
+                verdict = "n.s." if last is not None and last.value > 1.0 else "never"
+                row[participant] = Crossover(verdict)
+            elif from_size == sizes[0]:
+                row[participant] = Crossover("at most", from_size)
+            else:
+                row[participant] = Crossover("from", from_size)
+        table[operation] = row
+    return table
+
+
+def build(document: dict[str, Any]) -> Report:
+    """The model of a (loaded, checked) results document."""
+    found = groups(document)
+    names = list(dict.fromkeys(group.scenario for group in found))
+    return Report(
+        meta=document.get("meta", {}),
+        groups=tuple(found),
+        crossovers={name: table for name in names if (table := crossovers(document, name))},
+    )
+
+
+__all__ = [
+    "HIGHER",
+    "LOWER",
+    "NEITHER",
+    "Crossover",
+    "Figure",
+    "Group",
+    "Report",
+    "Row",
+    "Speedup",
+    "build",
+    "crossovers",
+    "figure",
+    "groups",
+    "speedup",
+]
