@@ -6,6 +6,7 @@ and on hypothesis-generated inputs, for values and for errors alike.
 
 from __future__ import annotations
 
+import itertools
 import math
 from decimal import Decimal
 from typing import Any
@@ -294,3 +295,25 @@ def test_expected_errors_are_never_panics(rust_backend: ffibench.Backend) -> Non
             pass
         except BaseException as error:  # pragma: no cover - the failure being guarded against
             pytest.fail(f"{operation}{args!r} raised {type(error).__name__}: {error}")
+
+
+@given(
+    x=st.integers(min_value=-(2**61), max_value=2**61),
+    y=st.integers(min_value=-(2**61), max_value=2**61),
+)
+def test_bare_idioms_answer_like_the_spec_on_valid_input(x: int, y: int) -> None:
+    # The python:bare anchors skip the spec's checks, never its answers.
+    from ffibench.scenarios import basic as scenario
+
+    assert scenario.identity_bare(x) == spec.identity(x)
+    assert scenario.add_bare(x, y) == spec.add(x, y)
+    assert scenario.is_leap_year_bare(x) == spec.is_leap_year(x)
+    for flags in itertools.product((False, True), repeat=3):
+        assert scenario.majority_bare(*flags) == spec.majority(*flags)
+    close = scenarios.close(spec.FLOAT_RTOL)
+    for args in ((1000.0, 0.05, 30.0, 12), (1.0, -0.5, 2.5, 3), (250.0, 1e-9, 100.0, 365)):
+        assert close(scenario.compound_interest_bare(*args), spec.compound_interest(*args))
+    for speed, angle in ((27.5, 38.0), (0.0, 45.0), (1e3, -89.9), (3.0, 720.25)):
+        assert close(
+            scenario.projectile_range_bare(speed, angle), spec.projectile_range(speed, angle)
+        )

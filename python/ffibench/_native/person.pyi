@@ -2,9 +2,11 @@
 from collections.abc import Iterator
 from typing import Any, SupportsFloat, SupportsIndex, final
 
-__all__ = ["Payroll", "Person"]
+from typing_extensions import disjoint_base
 
-@final
+__all__ = ["Payroll", "Person", "PersonRecord"]
+
+@disjoint_base  # a #[pyclass(subclass)]: Python classes may derive from it, not mix it in
 class Person:
     def __new__(
         cls, name: str, age: SupportsIndex, salary: SupportsFloat | SupportsIndex
@@ -25,6 +27,21 @@ class Person:
     def __ne__(self, value: object, /) -> bool: ...
     __hash__: None  # type: ignore[assignment]
     def __reduce__(self) -> tuple[type[Person], tuple[str, int, float]]: ...
+
+@final
+class PersonRecord:
+    def __new__(
+        cls, name: str, age: SupportsIndex, salary: SupportsFloat | SupportsIndex
+    ) -> PersonRecord: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def age(self) -> int: ...
+    @property
+    def salary(self) -> float: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> tuple[type[PersonRecord], tuple[str, int, float]]: ...
 
 @final
 class Payroll:

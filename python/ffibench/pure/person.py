@@ -12,6 +12,12 @@ Person
     (``AttributeError``) and there are no others. Two persons are equal when their three
     fields are; a person is not hashable (it is mutable). ``repr`` is
     ``Person(name='Ada', age=36, salary=5200.0)``.
+PersonRecord
+    ``PersonRecord(name, age, salary)``: the same fields, converted and checked as a Person's
+    constructor does, then read-only: setting or deleting any attribute raises
+    ``AttributeError``. Built for reads (a field read is a ``__slots__`` read). Equal when the
+    three fields are; hashable, as ``hash((name, age, salary))``. ``repr`` is
+    ``PersonRecord(name='Ada', age=36, salary=5200.0)``; copies and pickles are new records.
 Payroll
     A table of persons in insertion order. ``Payroll.generate(n, seed)`` makes ``n`` persons
     from the counter-based generator of scenario 3 (:func:`ffibench.pure.arrays.draw`): person
@@ -33,7 +39,7 @@ from typing import Any
 from ffibench.pure.arrays import draw, pairwise_sum
 from ffibench.pure.basic import as_f64, check_str
 
-__all__ = ["AGE_MAX", "NAMES", "NAME_MAX_CHARS", "Payroll", "Person"]
+__all__ = ["AGE_MAX", "NAMES", "NAME_MAX_CHARS", "Payroll", "Person", "PersonRecord"]
 
 NAME_MAX_CHARS = 256
 AGE_MAX = 150
@@ -117,8 +123,7 @@ class Person:
     def __init__(self, name: str, age: int, salary: float) -> None:
         # Every type first, then every value: the order in which the Rust backends fail too.
         # Nothing is set until everything passed: a failing __init__ changes nothing.
-        converted = (convert_name(name), convert_age(age), convert_salary(salary))
-        checked = (_check_name(converted[0]), _check_age(converted[1]), _check_salary(converted[2]))
+        checked = checked_fields(name, age, salary)
         object.__setattr__(self, "name", checked[0])
         object.__setattr__(self, "age", checked[1])
         object.__setattr__(self, "salary", checked[2])
@@ -144,6 +149,62 @@ class Person:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Copies and pickles are new persons made from the fields (and checked again)."""
+        return (type(self), (self.name, self.age, self.salary))
+
+
+def checked_fields(name: object, age: object, salary: object) -> tuple[str, int, float]:
+    """The three fields converted (every type first) and then checked, as the constructors do."""
+    converted = (convert_name(name), convert_age(age), convert_salary(salary))
+    return (_check_name(converted[0]), _check_age(converted[1]), _check_salary(converted[2]))
+
+
+class PersonRecord:
+    """A read-only person: the fields are checked once, when it is made, and never change.
+
+    Made in ``__new__``, so no second ``__init__`` can change it; reads are ``__slots__``
+    reads, which CPython turns into one memory load.
+
+    Examples
+    --------
+    >>> ada = PersonRecord("Ada", 36, 5200)
+    >>> ada.salary, ada == PersonRecord("Ada", 36, 5200.0), hash(ada) == hash(("Ada", 36, 5200.0))
+    (5200.0, True, True)
+    >>> ada.age = 37
+    Traceback (most recent call last):
+    ...
+    AttributeError: a PersonRecord is read-only: cannot set 'age'
+    """
+
+    __slots__ = ("age", "name", "salary")
+    name: str
+    age: int
+    salary: float
+
+    def __new__(cls, name: str, age: int, salary: float) -> PersonRecord:
+        fields = checked_fields(name, age, salary)
+        record = object.__new__(cls)
+        for field, value in zip(("name", "age", "salary"), fields, strict=True):
+            object.__setattr__(record, field, value)
+        return record
+
+    def __setattr__(self, field: str, value: object) -> None:
+        raise AttributeError(f"a PersonRecord is read-only: cannot set {field!r}")
+
+    def __delattr__(self, field: str) -> None:
+        raise AttributeError(f"a PersonRecord is read-only: cannot delete {field!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PersonRecord):
+            return NotImplemented
+        return (self.name, self.age, self.salary) == (other.name, other.age, other.salary)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.age, self.salary))
+
+    def __repr__(self) -> str:
+        return f"PersonRecord(name={self.name!r}, age={self.age!r}, salary={self.salary!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.name, self.age, self.salary))
 
 

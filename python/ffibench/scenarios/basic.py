@@ -10,7 +10,7 @@ import math
 from functools import cache
 from pathlib import Path
 
-from ffibench.pure.basic import FLOAT_RTOL
+from ffibench.pure.basic import FLOAT_RTOL, STANDARD_GRAVITY
 from ffibench.scenarios import Anchor, Operation, Scenario, close
 
 #: Sizes of the text operations, in code points.
@@ -75,6 +75,41 @@ def count_vowels_builtins(s: str) -> int:
     return sum(s.count(vowel) for vowel in "aeiouAEIOU")
 
 
+# The bare idioms: what a Python programmer writes when nothing is checked (no 64-bit range,
+# no bool or float type checks). The spec checks every argument, so it does more than these;
+# the call-overhead rows need both to say what a boundary costs against plain Python.
+
+
+def identity_bare(x: int) -> int:
+    """``def identity(x): return x``."""
+    return x
+
+
+def add_bare(a: int, b: int) -> int:
+    """``def add(a, b): return a + b``."""
+    return a + b
+
+
+def compound_interest_bare(principal: float, rate: float, years: float, periods: int) -> float:
+    """The formula as written, with ``**``."""
+    return principal * (1.0 + rate / periods) ** (periods * years)
+
+
+def projectile_range_bare(speed: float, angle_deg: float) -> float:
+    """The formula as written, with ``math.sin`` and ``math.radians``."""
+    return speed * speed * math.sin(2.0 * math.radians(angle_deg)) / STANDARD_GRAVITY
+
+
+def is_leap_year_bare(year: int) -> bool:
+    """The Gregorian rule, as written."""
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def majority_bare(a: bool, b: bool, c: bool) -> bool:
+    """Two of three, as written."""
+    return (a and b) or (a and c) or (b and c)
+
+
 def _fixed(*args: object):
     return lambda size: args
 
@@ -128,6 +163,18 @@ SCENARIO = Scenario(
         Operation("majority", "three bools in, one out", _fixed(True, False, True)),
     ),
     anchors=(
+        Anchor(
+            "python:bare",
+            "the function as a Python programmer writes it, no argument checks",
+            {
+                "identity": identity_bare,
+                "add": add_bare,
+                "compound_interest": compound_interest_bare,
+                "projectile_range": projectile_range_bare,
+                "is_leap_year": is_leap_year_bare,
+                "majority": majority_bare,
+            },
+        ),
         Anchor(
             "python:slices",
             "bytearray sieve with slice assignment, the idiomatic fast Python",

@@ -6,8 +6,13 @@ person the participant made itself outside the timed region. On a ``Payroll`` of
 persons: build ``n`` persons from Python rows, generate a payroll, and each bulk method; the
 payroll is the participant's own, made from the same seed before timing.
 
+A third kind, the record built for reads: ``PersonRecord``, checked once and read-only, whose
+fields read as ``__slots__`` do (PyO3: a ``frozen`` class with ``Py<T>`` fields, served by
+member descriptors; ctypes and cffi: the library checks, Python keeps the values).
+
 Anchors: a ``dataclass(slots=True)`` Person (what a Python programmer writes when nothing is
-checked) for the one-person operations, and a payroll of NumPy columns for the bulk methods.
+checked) for the one-person operations, a ``dataclass(frozen=True, slots=True)`` for the
+record, and a payroll of NumPy columns for the bulk methods.
 """
 
 from __future__ import annotations
@@ -200,6 +205,15 @@ class DataclassPerson:
     salary: float
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class FrozenDataclassPerson:
+    """The anchor of the read-only record: a frozen slots dataclass, nothing checked."""
+
+    name: str
+    age: int
+    salary: float
+
+
 def _one_person(size: int | None) -> tuple[Any, ...]:
     return ADA
 
@@ -254,6 +268,25 @@ def _operations() -> tuple[Operation, ...]:
             statement="a0.salary = a1",
             result="a0.salary",
             **one,
+        ),
+    ]
+    # The record built for reads: checked once, read-only, fields read as slots.
+    frozen: dict[str, Any] = one | {"function": "PersonRecord"}
+    operations += [
+        Operation("record:construct", "PersonRecord(name, age, salary), checked once", **frozen),
+        Operation(
+            "record:read:name",
+            "read r.name of a read-only record",
+            setup=lambda cls, args: (cls(*args),),
+            statement="a0.name",
+            **frozen,
+        ),
+        Operation(
+            "record:read:salary",
+            "read r.salary of a read-only record",
+            setup=lambda cls, args: (cls(*args),),
+            statement="a0.salary",
+            **frozen,
         ),
     ]
     sized: dict[str, Any] = {"sizes": SIZES, "quick_sizes": QUICK_SIZES, "size_unit": "persons"}
@@ -335,6 +368,14 @@ SCENARIO = Scenario(
             ),
         ),
         Anchor(
+            "python:frozen-dataclass",
+            "@dataclass(frozen=True, slots=True) Person: read-only slots, nothing checked",
+            dict.fromkeys(
+                ("record:construct", "record:read:name", "record:read:salary"),
+                _as_function(FrozenDataclassPerson),
+            ),
+        ),
+        Anchor(
             "numpy",
             "a payroll of NumPy columns: sum, unique + bincount, masks, stable argsort",
             dict.fromkeys(
@@ -353,4 +394,4 @@ SCENARIO = Scenario(
     ),
 )
 
-__all__ = ["SCENARIO", "DataclassPerson", "NumpyPayroll"]
+__all__ = ["SCENARIO", "DataclassPerson", "FrozenDataclassPerson", "NumpyPayroll"]

@@ -13,9 +13,9 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from ffibench.pure.person import AGE_MAX, person_repr
+from ffibench.pure.person import AGE_MAX, PersonRecord, person_repr
 
-__all__ = ["BANDS_MAX", "PayrollMethods", "PersonMethods"]
+__all__ = ["BANDS_MAX", "PayrollMethods", "PersonMethods", "RecordMethods"]
 
 #: ``FFIBENCH_PAYROLL_BANDS_MAX``: one band per age at most.
 BANDS_MAX = AGE_MAX + 1
@@ -138,3 +138,26 @@ class PayrollMethods:
         table: Any = self
         with table._lock:
             table._views -= 1
+
+
+class RecordMethods(PersonRecord):
+    """A C-ABI PersonRecord: checked by the library once, then kept as Python values.
+
+    A read of a field that lives in library memory is a call (a ctypes or cffi field read, or
+    a name decoded from UTF-8: see Person). The C ABI has no object that Python can read
+    without one, so the record built for reads copies the checked fields out once, into the
+    spec's read-only ``__slots__`` record: reads then cost what a Python read costs. PyO3's
+    frozen record does the same in Rust (its fields are Python objects). A subclass names its
+    backend's Person class as ``person_type``; construction goes through it, so every value
+    is checked by the Rust core exactly as a Person's.
+    """
+
+    __slots__ = ()
+    person_type: Any
+
+    def __new__(cls, name: str, age: int, salary: float) -> Any:
+        checked = cls.person_type(name, age, salary)  # converted as the spec does, then checked
+        record = object.__new__(cls)
+        for field in ("name", "age", "salary"):
+            object.__setattr__(record, field, getattr(checked, field))
+        return record  # `checked` dies here and the library frees its copy of the name

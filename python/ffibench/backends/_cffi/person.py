@@ -24,7 +24,12 @@ from typing import Any
 import numpy
 
 from ffibench.backends._capi import LentColumn
-from ffibench.backends._capi.person import BANDS_MAX, PayrollMethods, PersonMethods
+from ffibench.backends._capi.person import (
+    BANDS_MAX,
+    PayrollMethods,
+    PersonMethods,
+    RecordMethods,
+)
 from ffibench.pure.person import (
     check_count,
     check_seed,
@@ -39,7 +44,7 @@ from ffibench.pure.person import (
 from ._calls import check
 from ._library import ffi, lib
 
-__all__ = ["Payroll", "Person"]
+__all__ = ["Payroll", "Person", "PersonRecord"]
 
 
 class Person(PersonMethods):
@@ -96,6 +101,20 @@ class Person(PersonMethods):
         pay = convert_salary(value)
         with self._lock:
             check(lib.ffibench_person_set_salary(self._struct, pay))
+
+
+class PersonRecord(RecordMethods):
+    """A read-only person checked by the library, read at Python speed (see
+    :class:`ffibench.pure.person.PersonRecord` and :class:`RecordMethods`).
+
+    Examples
+    --------
+    >>> PersonRecord("Ada", 36, 5200.0).salary
+    5200.0
+    """
+
+    __slots__ = ()
+    person_type = Person
 
 
 class Payroll(PayrollMethods):

@@ -26,7 +26,12 @@ from typing import Any
 import numpy
 
 from ffibench.backends._capi import LentColumn
-from ffibench.backends._capi.person import BANDS_MAX, PayrollMethods, PersonMethods
+from ffibench.backends._capi.person import (
+    BANDS_MAX,
+    PayrollMethods,
+    PersonMethods,
+    RecordMethods,
+)
 from ffibench.backends.ctypes._library import String, check, declare
 from ffibench.pure.person import (
     check_count,
@@ -39,7 +44,7 @@ from ffibench.pure.person import (
     resolve_index,
 )
 
-__all__ = ["Payroll", "Person"]
+__all__ = ["Payroll", "Person", "PersonRecord"]
 
 
 class PersonStruct(ctypes.Structure):
@@ -143,6 +148,20 @@ class Person(PersonMethods):
         pay = convert_salary(value)
         with self._lock:
             check(_set_salary(byref(self._struct), pay))
+
+
+class PersonRecord(RecordMethods):
+    """A read-only person checked by the library, read at Python speed (see
+    :class:`ffibench.pure.person.PersonRecord` and :class:`RecordMethods`).
+
+    Examples
+    --------
+    >>> PersonRecord("Ada", 36, 5200.0).salary
+    5200.0
+    """
+
+    __slots__ = ()
+    person_type = Person
 
 
 class Payroll(PayrollMethods):
