@@ -12,6 +12,9 @@ writes ``{"metrics": {name: value}}`` (or ``{"error": message}``) to FILE:
 - ``load``: the lifecycle yields a server's URL; wrk loads it for the duration.
 
 SIGTERM (the harness stopping a worker) exits the ``with`` blocks, so every stop hook runs.
+Once its answer is written the process ends at once (``os._exit``): a thread that a
+participant forgot to stop cannot keep it alive, and the harness then kills whatever else is
+left in its process group.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import contextlib
 import gc
 import json
+import os
 import resource
 import sys
 import time
@@ -195,4 +199,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

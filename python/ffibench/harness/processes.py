@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -73,30 +74,37 @@ def run(
     """Run ``command`` to its end in its own process group, capturing its output.
 
     ``ProcessTimeout`` past ``timeout_s``; on any exception (Ctrl-C included) the group is
-    stopped before the exception goes on. The group is swept after a normal exit too.
+    stopped before the exception goes on. The group is swept after a normal exit too. The
+    output goes to temporary files, not pipes, so that a grandchild that keeps them open
+    cannot make the wait outlast the process.
     """
-    process = subprocess.Popen(
-        list(command),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=cwd,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - setsid and prctl only, before exec
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        stop_group(process)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.communicate(timeout=GRACE_S)
-        raise ProcessTimeout(f"killed after {timeout_s:.0f} s") from None
-    except BaseException:
-        stop_group(process)
-        raise
-    _signal_group(process.pid, signal.SIGKILL)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            list(command),
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=cwd,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - setsid and prctl only, before exec
+        )
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            stop_group(process)
+            raise ProcessTimeout(f"killed after {timeout_s:.0f} s") from None
+        except BaseException:
+            stop_group(process)
+            raise
+        _signal_group(process.pid, signal.SIGKILL)
+        stdout.seek(0)
+        stderr.seek(0)
+        return subprocess.CompletedProcess(
+            process.args,
+            process.returncode,
+            stdout.read().decode(errors="replace"),
+            stderr.read().decode(errors="replace"),
+        )
 
 
 @contextlib.contextmanager
