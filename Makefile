@@ -17,6 +17,8 @@ all: test
 system-deps:
 	@command -v cargo >/dev/null || { echo "error: cargo is required (Rust 1.86 or newer)" >&2; exit 1; }
 	@command -v gcc >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc; }
+	@# wrk drives the servers of load measurements (and their tests)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
