@@ -12,6 +12,7 @@ import pytest
 
 import ffibench
 from ffibench import scenarios
+from ffibench.harness.metrics import METRICS
 from ffibench.pure import basic as spec
 from ffibench.scenarios import basic as basic_scenario
 
@@ -95,3 +96,47 @@ def test_arrays_criterion_benches_cover_the_registry_sizes() -> None:
         wanted = "GENERATE_SIZES" if operation.function_name.startswith("generate") else "SIZES"
         assert set(operation.sizes) <= found[wanted], operation.name
     assert set(arrays_scenario.FINE_SIZES) == found["SIZES"]
+
+
+def test_every_registered_operation_declares_a_known_kind() -> None:
+    for scenario in scenarios.all_scenarios():
+        assert scenarios.locator(scenario) == scenario.name
+        for operation in scenario.operations:
+            assert operation.kind in scenarios.KINDS, operation.name
+            assert (
+                operation.primary_metric
+                in __import__("ffibench.harness.metrics", fromlist=["METRICS"]).METRICS
+            )
+
+
+def test_an_operation_refuses_what_its_kind_cannot_do() -> None:
+    def make(size: int | None) -> tuple[()]:
+        return ()
+
+    with pytest.raises(ValueError, match="unknown kind"):
+        scenarios.Operation("x", "", make, kind="speed")
+    with pytest.raises(ValueError, match="needs a lifecycle"):
+        scenarios.Operation("x", "", make, kind="load")
+    with pytest.raises(ValueError, match="time operations"):
+        scenarios.Operation("x", "", make, kind="memory", work=scenarios.Work(len))
+    with pytest.raises(ValueError, match="unknown unit"):
+        scenarios.Work(len, unit="parsecs")
+    assert scenarios.Operation("x", "", make, kind="latency").primary_metric == "latency_p50_ns"
+    assert scenarios.Operation("x", "", make).primary_metric == "time_ns"
+
+
+def test_a_scenario_outside_the_registry_is_found_by_its_locator() -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        found = scenarios.get("test_kinds:SCENARIO")
+    finally:
+        sys.path.remove(str(ROOT / "tests"))
+    assert found.name == "kinds" and scenarios.locator(found) == "test_kinds:SCENARIO"
+    assert {p.name for p in scenarios.participants(found, found.operation("allocate"))} == {
+        "python",
+        "python:holder",
+    }
+    with pytest.raises(KeyError, match="cannot import"):
+        scenarios.get("no_such_module_here:SCENARIO")
+    with pytest.raises(KeyError, match="has no scenario"):
+        scenarios.get("ffibench.scenarios:NOTHING")
