@@ -103,10 +103,7 @@ def test_every_registered_operation_declares_a_known_kind() -> None:
         assert scenarios.locator(scenario) == scenario.name
         for operation in scenario.operations:
             assert operation.kind in scenarios.KINDS, operation.name
-            assert (
-                operation.primary_metric
-                in __import__("ffibench.harness.metrics", fromlist=["METRICS"]).METRICS
-            )
+            assert operation.primary_metric in METRICS
 
 
 def test_an_operation_refuses_what_its_kind_cannot_do() -> None:
