@@ -23,8 +23,9 @@ system-deps:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Editable install: maturin builds the PyO3 module and the build backend the C-ABI library.
-$(STAMP): $(BIN)/python pyproject.toml build_backend/ffibench_build.py $(RUST_SOURCES)
+# Editable install: maturin builds the PyO3 module, the build backend the C-ABI library and
+# cffi's API-mode extension (which needs gcc: system-deps).
+$(STAMP): $(BIN)/python pyproject.toml build_backend/ffibench_build.py python/ffibench/backends/_capi/header.py $(RUST_SOURCES)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
