@@ -151,13 +151,17 @@ def render(report: Report, width: int = 80) -> str:
     """The whole report as text, every line at most ``width`` columns (participant names and
     long unbreakable words aside, which are never cut)."""
     meta = report.meta
-    title = (
-        f"ffibench {meta.get('started')} · {meta.get('cpu')} · {meta.get('cores')} cores · "
-        f"Python {meta.get('python')} · {meta.get('rustc')}"
-        f"{' · quick' if meta.get('quick') else ''}"
-        f"{' · interrupted' if meta.get('interrupted') else ''}"
-    )
-    lines = textwrap.wrap(title, width)
+    parts = [
+        str(meta.get("started") or ""),
+        str(meta.get("cpu") or ""),
+        f"{meta['cores']} cores" if meta.get("cores") else "",
+        f"Python {meta['python']}" if meta.get("python") else "",
+        str(meta.get("rustc") or ""),
+        f"{meta['duration_s']:.0f} s" if isinstance(meta.get("duration_s"), int | float) else "",
+        "quick" if meta.get("quick") else "",
+        "interrupted" if meta.get("interrupted") else "",
+    ]
+    lines = textwrap.wrap(" · ".join(["ffibench", *(part for part in parts if part)]), width)
     scenarios = list(dict.fromkeys(group.scenario for group in report.groups))
     for scenario in scenarios:
         lines += ["", f"scenario {scenario}"]
