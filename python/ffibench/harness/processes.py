@@ -36,12 +36,24 @@ class ProcessTimeout(RuntimeError):
     """A process ran past its time limit and was killed (its whole group)."""
 
 
+def _find_prctl() -> Any:
+    if sys.platform != "linux":
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+# Looked up once here: loading a library between fork and exec could deadlock on the loader's
+# lock that another thread of the parent held at the fork.
+_PRCTL = _find_prctl()
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     os.setsid()
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
 
 
 def _signal_group(pgid: int, signum: int) -> bool:
@@ -111,7 +123,9 @@ def run(
 def spawn(command: Sequence[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
     """A participant's subprocess (a server, a producer, a load generator) for a ``with``
     block: in its own process group, dying with its parent, its group stopped on exit. Its
-    standard output goes to ``/dev/null`` unless ``stdout`` says otherwise.
+    standard output goes to ``/dev/null`` unless ``stdout`` says otherwise. Start it from the
+    thread that lives as long as it should: the kernel's "parent died" signal follows the
+    thread that started a child, not its process.
 
     Examples
     --------
