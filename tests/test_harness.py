@@ -234,3 +234,14 @@ def test_paired_ratio_interval() -> None:
     assert noisy is not None and not noisy.significant
     single = stats.paired_ratio([2.0], [1.0])
     assert single is not None and single.low is None and not single.significant
+
+
+def test_docstring_examples_of_the_harness_and_report_hold() -> None:
+    import doctest
+
+    from ffibench.harness import metrics, processes
+    from ffibench.report import format as report_format
+
+    for module in (stats, metrics, processes, report_format, scenarios):
+        failures, tried = doctest.testmod(module)
+        assert tried > 0 and failures == 0, module.__name__
