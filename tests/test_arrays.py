@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import ctypes
 import math
 from typing import Any
 
@@ -116,6 +117,8 @@ def odd_buffers(values: np.ndarray) -> dict[str, Any]:
         "negative stride": values[::-1].copy()[::-1],
         "read-only": read_only,
         "misaligned and strided": np.frombuffer(b"\x00" + doubled.tobytes(), offset=1)[::2],
+        # ctypes exports "<d", aligned and contiguous, with no strides at all
+        "ctypes array": (ctypes.c_double * len(values)).from_buffer_copy(raw),
     }
 
 
@@ -143,6 +146,22 @@ def test_odd_buffers_give_the_answer_of_the_plain_values(
                 assert same_values()(got[1].tolist(), expected[1]), (kind, function)
             else:
                 assert got == expected, (kind, function)
+
+
+class Doubled(list):  # type: ignore[type-arg]
+    """A list whose iterator yields every value twice: read through ``__iter__``, as the spec
+    reads a list."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for value in list.__iter__(self):
+            yield value
+            yield value
+
+
+def test_a_list_subclass_is_read_through_its_iterator(backend: ffibench.Backend) -> None:
+    xs = Doubled([1.0, 2.0, 4.0])
+    assert backend.arrays.sum(xs) == spec.sum(xs) == 14.0
+    assert backend.arrays.filter_greater(xs, 1.5) == [2.0, 2.0, 4.0, 4.0]
 
 
 def test_the_c_abi_refuses_a_misaligned_pointer() -> None:

@@ -317,3 +317,28 @@ def test_bare_idioms_answer_like_the_spec_on_valid_input(x: int, y: int) -> None
         assert close(
             scenario.projectile_range_bare(speed, angle), spec.projectile_range(speed, angle)
         )
+
+
+class Impostor(str):
+    """A str subclass whose methods lie: every backend reads the text it holds."""
+
+    __slots__ = ()
+
+    def encode(self, *args: Any, **kwargs: Any) -> bytes:  # type: ignore[override]
+        return b"Bob"
+
+    def __len__(self) -> int:
+        return 1
+
+    def upper(self) -> str:  # type: ignore[override]
+        return "BOB"
+
+
+def test_a_str_subclass_is_read_as_its_text(backend: ffibench.Backend) -> None:
+    text = Impostor("Alice")
+    assert backend.basic.to_upper(text) == "ALICE"
+    assert backend.basic.reverse(text) == "ecilA"
+    assert backend.basic.count_vowels(text) == 3
+    assert backend.person.Person(text, 36, 5200.0).name == "Alice"
+    assert backend.person.PersonRecord(text, 36, 5200.0).name == "Alice"
+    assert type(backend.person.PersonRecord(text, 36, 5200.0).name) is str

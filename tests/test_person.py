@@ -16,6 +16,8 @@ import importlib
 import math
 import pickle
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -525,6 +527,154 @@ _ABUSE_PROBE = textwrap.dedent(
 def test_finalisers_by_hand_cannot_crash(backend_name: str) -> None:
     done = run_probe(_ABUSE_PROBE, backend_name)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
+
+
+_FINALISER_PROBE = textwrap.dedent(
+    """
+    import gc, sys, threading
+    import numpy
+    import ffibench
+
+    person = ffibench.backend(sys.argv[1]).person
+    keep = []
+
+    # 1. One view, its base finalised by hand if it can be: the view still blocks growth.
+    payroll = person.Payroll.generate(1_000, 3)
+    view = payroll.salaries()
+    if hasattr(view.base, "__del__"):
+        view.base.__del__()
+    try:
+        payroll.append(person.Person("Ada", 36, 5200.0))
+        sys.exit("append succeeded while a view lives")
+    except BufferError:
+        pass
+    del view
+
+    # 2. A finaliser that appends while a column is being lent: never a stale view.
+    class Appender:
+        def __init__(self, table):
+            self.table, self.me = table, self
+        def __del__(self):
+            try:
+                keep.append(numpy.ones(100_000))
+                for _ in range(50_000):
+                    self.table.append(person.Person("Ada", 30, 1.0))
+            except (BufferError, RuntimeError):
+                pass
+    for threshold in range(1, 12):
+        table = person.Payroll.generate(100_000, 7)
+        gc.collect(); gc.disable(); Appender(table)
+        gc.set_threshold(threshold, 1000, 1000); gc.enable()
+        view = table.salaries()
+        gc.set_threshold(700, 10, 10)
+        assert len(view) == len(table), ("stale view", threshold)
+        del view, table
+    keep.clear()
+
+    # 3. A finaliser that reads a person while one of its calls holds its lock: no hang.
+    ada = person.Person("Ada", 36, 5200.0)
+    class Reader:
+        def __init__(self, p):
+            self.p, self.me = p, self
+        def __del__(self):
+            try:
+                self.p.name
+            except RuntimeError:
+                pass  # refused: re-entry from a finaliser
+    for threshold in range(1, 40):
+        gc.collect(); gc.disable(); Reader(ada)
+        gc.set_threshold(threshold, 1000, 1000); gc.enable()
+        try:
+            ada.age = 999
+        except ValueError:
+            pass
+    gc.set_threshold(700, 10, 10)
+
+    # 4. A finaliser that reaches a person and a payroll of its own garbage cycle: the real
+    # values, or ReferenceError / ValueError for what the collector finalised first; never
+    # an empty name, a zero age or garbage.
+    seen = []
+    class Witness:
+        def __init__(self, p, table):
+            self.p, self.table, self.me = p, table, self
+        def __del__(self):
+            for read in (lambda: self.p.name, lambda: self.p.age, lambda: len(self.table)):
+                try:
+                    seen.append(read())
+                except (ReferenceError, ValueError):
+                    seen.append(None)
+    gc.collect()
+    Witness(person.Person("Ada", 36, 5200.0), person.Payroll.generate(3, 1))
+    gc.collect()
+    assert seen and all(value in ("Ada", 36, 3, None) for value in seen), seen
+
+    # 5. A payroll and its view's base in one garbage cycle are freed, not leaked.
+    def rss_kib():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4
+    def cycles(n):
+        for _ in range(n):
+            table = person.Payroll.generate(200_000, 5)
+            cycle = [table, table.salaries().base]
+            cycle.append(cycle)
+            del table, cycle
+            gc.collect()
+    cycles(3)
+    before = rss_kib()
+    cycles(20)
+    grown = rss_kib() - before
+    assert grown < 16_384, f"a payroll in a cycle with its view leaked: {grown} KiB"
+
+    # 6. A finaliser called by hand while another thread reads: an error, never freed bytes.
+    if hasattr(person.Person, "__del__"):
+        victim = person.Person("Ada " * 30, 36, 5200.0)
+        stop, errors = threading.Event(), []
+        def read():
+            while not stop.is_set():
+                try:
+                    assert victim.name.startswith("Ada") or victim.name.startswith("Bob")
+                except ReferenceError:
+                    pass
+                except Exception as error:
+                    errors.append(repr(error))
+        reader = threading.Thread(target=read)
+        reader.start()
+        for _ in range(2_000):
+            victim.__del__()
+            victim = person.Person("Bob " * 30, 36, 5200.0)
+        stop.set()
+        reader.join()
+        assert not errors, errors[:3]
+
+    # 7. Iterating while appending ends at the length iteration began with.
+    table = person.Payroll()
+    for row in (("A", 1, 1.0), ("B", 2, 2.0), ("C", 3, 3.0)):
+        table.append(person.Person(*row))
+    steps = 0
+    for item in table:
+        table.append(item)
+        steps += 1
+        assert steps <= 3, "the iteration did not end"
+    print("ok")
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend_name", RUST_BACKENDS)
+def test_finalisers_and_garbage_cycles_cannot_crash_leak_or_hang(backend_name: str) -> None:
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _FINALISER_PROBE, backend_name],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=240,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{backend_name}: the probe hung (a deadlock under a finaliser?)")
+    assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "ok"
 
 

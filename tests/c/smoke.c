@@ -60,6 +60,10 @@ int main(void) {
     /* A pointer not aligned for double is refused, never read. */
     const double *misaligned = (const double *)((uintptr_t)values + 1);
     CHECK(ffibench_arrays_sum(misaligned, 2, &real) == FFIBENCH_STATUS_INVALID_VALUE);
+    /* normalize into its own input would alias a read and a write: refused. */
+    double in_place[] = {1.0, 2.0, 3.0};
+    CHECK(ffibench_arrays_normalize(in_place, 3, in_place) == FFIBENCH_STATUS_INVALID_VALUE);
+    CHECK(ffibench_arrays_normalize(in_place, 3, in_place + 1) == FFIBENCH_STATUS_INVALID_VALUE);
     ffibench_doubles kept = {0};
     CHECK(ffibench_arrays_filter_greater(values, 4, 2.0, &kept) == FFIBENCH_STATUS_OK);
     CHECK(kept.len == 2 && kept.ptr[0] == 3.0 && kept.ptr[1] == 6.0);

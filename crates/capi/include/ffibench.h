@@ -169,12 +169,13 @@ enum ffibench_status ffibench_arrays_filter_greater(const double *values,
 
 // Writes the z-scores of the `len` values into `out`, which holds `len` doubles.
 //
-// `INVALID_VALUE` for no values or for values all equal (`std == 0`).
+// `INVALID_VALUE` for no values, for values all equal (`std == 0`), and for an `out` that
+// overlaps `values` or is misaligned (refused, never written).
 //
 // # Safety
 //
-// `values` as in [`ffibench_arrays_sum`]; `out` must point to `len` writable doubles that do
-// not overlap `values` (or be NULL with `len == 0`).
+// `values` as in [`ffibench_arrays_sum`]; `out` must point to `len` writable doubles (or be
+// NULL with `len == 0`).
 enum ffibench_status ffibench_arrays_normalize(const double *values, size_t len, double *out);
 
 // Fills `out`, which holds `n` doubles, with the first `n` values of the sequence of `seed`

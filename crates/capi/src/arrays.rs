@@ -214,12 +214,13 @@ pub unsafe extern "C" fn ffibench_arrays_filter_greater(
 
 /// Writes the z-scores of the `len` values into `out`, which holds `len` doubles.
 ///
-/// `INVALID_VALUE` for no values or for values all equal (`std == 0`).
+/// `INVALID_VALUE` for no values, for values all equal (`std == 0`), and for an `out` that
+/// overlaps `values` or is misaligned (refused, never written).
 ///
 /// # Safety
 ///
-/// `values` as in [`ffibench_arrays_sum`]; `out` must point to `len` writable doubles that do
-/// not overlap `values` (or be NULL with `len == 0`).
+/// `values` as in [`ffibench_arrays_sum`]; `out` must point to `len` writable doubles (or be
+/// NULL with `len == 0`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ffibench_arrays_normalize(
     values: *const f64,
@@ -229,7 +230,16 @@ pub unsafe extern "C" fn ffibench_arrays_normalize(
     guard(|| {
         // SAFETY: forwarded from this function's contract.
         let values = unsafe { doubles(values, len) }?;
-        // SAFETY: `len` writable doubles not overlapping `values`, as the contract says.
+        // A `&[f64]` and a `&mut [f64]` over the same memory would be undefined behaviour:
+        // an overlapping `out` is refused, as a misaligned one is.
+        let start = values.as_ptr().addr();
+        let bytes = std::mem::size_of_val(values);
+        if len > 0 && out.addr() < start + bytes && start < out.addr() + bytes {
+            return Err(
+                CoreError::InvalidValue("normalize: out overlaps values".to_owned()).into(),
+            );
+        }
+        // SAFETY: `len` writable doubles not overlapping `values` (checked above).
         let out = unsafe { doubles_mut(out, len) }?;
         Ok(arrays::normalize_into(values, out)?)
     })

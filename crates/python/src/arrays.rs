@@ -12,18 +12,18 @@ use pyo3::prelude::*;
 pub(crate) mod arrays {
     use ffibench_core::arrays as core;
     use numpy::IntoPyArray;
-    use pyo3::buffer::{PyBuffer, PyUntypedBuffer};
+    use pyo3::buffer::PyUntypedBuffer;
     use pyo3::exceptions::{PyMemoryError, PyOverflowError, PyTypeError, PyValueError};
     use pyo3::prelude::*;
-    use pyo3::types::{PyList, PyTuple};
+    use pyo3::types::{PyList, PyMemoryView, PyTuple};
 
     use crate::error::PyCoreError;
     use crate::type_name;
 
     /// The values of an `xs` argument, borrowed from a buffer or owned.
     enum Values {
-        /// A C-contiguous float64 buffer, read in place.
-        InPlace(PyBuffer<f64>),
+        /// An aligned, C-contiguous, native-order float64 buffer, read in place.
+        InPlace(PyUntypedBuffer),
         /// Values copied from a list, a tuple or a strided buffer.
         Owned(Vec<f64>),
     }
@@ -60,6 +60,39 @@ pub(crate) mod arrays {
                 Self::Big => f64::from_be_bytes(bytes),
             }
         }
+    }
+
+    /// The buffer of `xs`, described with shape and strides. An exporter that gives neither
+    /// (a ctypes array has no strides, a 0-D array no shape) is read through a memoryview,
+    /// which always describes both; an error other than "not a buffer" (a released
+    /// memoryview's `ValueError`) is the exporter's own, as in the spec.
+    fn buffer_of(xs: &Bound<'_, PyAny>) -> PyResult<PyUntypedBuffer> {
+        if let Ok(buffer) = PyUntypedBuffer::get(xs) {
+            return Ok(buffer);
+        }
+        let view = PyMemoryView::from(xs).map_err(|error| {
+            if error.is_instance_of::<PyTypeError>(xs.py()) {
+                PyTypeError::new_err(format!(
+                    "xs must be a list of floats or a float64 buffer, not {}",
+                    type_name(xs)
+                ))
+            } else {
+                error
+            }
+        })?;
+        let format: String = view.getattr("format")?.extract()?;
+        if ByteOrder::of_float64(&format).is_none() {
+            return Err(PyTypeError::new_err(format!(
+                "xs must hold float64 values, not buffer format {format:?}"
+            )));
+        }
+        let dimensions: usize = view.getattr("ndim")?.extract()?;
+        if dimensions != 1 {
+            return Err(PyValueError::new_err(format!(
+                "xs must be 1-D, not {dimensions}-D"
+            )));
+        }
+        PyUntypedBuffer::get(view.as_any())
     }
 
     /// The values of a 1-D float64 buffer of any alignment, stride and byte order, copied in
@@ -120,12 +153,7 @@ pub(crate) mod arrays {
                     is_buffer: false,
                 });
             }
-            let buffer = PyUntypedBuffer::get(xs).map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "xs must be a list of floats or a float64 buffer, not {}",
-                    type_name(xs)
-                ))
-            })?;
+            let buffer = buffer_of(xs)?;
             let format = buffer.format().to_string_lossy().into_owned();
             let Some(order) = ByteOrder::of_float64(&format) else {
                 return Err(PyTypeError::new_err(format!(
@@ -142,8 +170,12 @@ pub(crate) mod arrays {
             // contiguous. Anything else (misaligned, strided, reversed, big-endian) is copied
             // once, element by element, in logical order.
             let aligned = buffer.buf_ptr().cast::<f64>().is_aligned();
-            let values = if order == ByteOrder::Native && aligned && buffer.is_c_contiguous() {
-                Values::InPlace(buffer.into_typed::<f64>()?)
+            let values = if order == ByteOrder::Native
+                && aligned
+                && buffer.item_size() == 8
+                && buffer.is_c_contiguous()
+            {
+                Values::InPlace(buffer)
             } else {
                 Values::Owned(copy_float64(&buffer, order)?)
             };
@@ -157,17 +189,21 @@ pub(crate) mod arrays {
         fn with<R>(&self, work: impl FnOnce(&[f64]) -> R) -> R {
             match &self.values {
                 Values::Owned(values) => work(values),
-                Values::InPlace(buffer) => match buffer.as_slice_ptr() {
-                    // SAFETY: the buffer is C-contiguous, aligned and of native f64 (checked in
-                    // `read` and by `into_typed`), and stays exported while `buffer` lives. The
+                Values::InPlace(buffer) => match buffer.item_count() {
+                    0 => work(&[]),
+                    // SAFETY: the buffer holds `length` native f64 (format and item size
+                    // checked in `read`), C-contiguous and aligned (checked there too; PyO3's
+                    // own `into_typed` is not used: 0.30.1 refuses "<d" on little-endian
+                    // machines), and stays exported while `buffer` lives. The
                     // real assumption is that nothing writes to it during `work`: the GIL is held
                     // throughout (this module never releases it while reading, and declares
                     // `gil_used`), which stops Python code, but not a writer that runs without
                     // the GIL (NumPy releases it in large copies and ufuncs, another extension's
                     // thread). Such a concurrent write is a data race the caller has made, as it
                     // would be for NumPy's own reductions.
-                    Some(pointer) => work(unsafe { pointer.as_ref() }),
-                    None => work(&[]),
+                    length => work(unsafe {
+                        ::std::slice::from_raw_parts(buffer.buf_ptr().cast::<f64>(), length)
+                    }),
                 },
             }
         }

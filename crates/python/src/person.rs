@@ -308,11 +308,15 @@ pub(crate) mod person {
                 .ok_or_else(out_of_range)
         }
 
-        fn __iter__(this: Bound<'_, Self>) -> PayrollIterator {
-            PayrollIterator {
+        fn __iter__(this: Bound<'_, Self>) -> PyResult<PayrollIterator> {
+            // The length now, as the spec's `range(len(self))`: a loop that appends to the
+            // table it iterates over ends.
+            let end = this.try_borrow()?.inner.len();
+            Ok(PayrollIterator {
                 payroll: this.unbind(),
                 next: 0,
-            }
+                end,
+            })
         }
 
         /// Copies and pickles are new tables: ``Payroll()``, then the rows as state.
@@ -446,11 +450,13 @@ impl Drop for ColumnOwner {
     }
 }
 
-/// Iterates over copies of a payroll's persons, in table order.
+/// Iterates over copies of a payroll's persons, in table order, up to its length when the
+/// iteration began.
 #[pyclass(module = "ffibench._native.person")]
 struct PayrollIterator {
     payroll: Py<PyPayroll>,
     next: usize,
+    end: usize,
 }
 
 #[pymethods]
@@ -460,6 +466,9 @@ impl PayrollIterator {
     }
 
     fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<PyPerson>> {
+        if self.next >= self.end {
+            return Ok(None);
+        }
         let payroll = self.payroll.try_borrow(py)?;
         let Some(inner) = payroll.inner.get(self.next) else {
             return Ok(None);

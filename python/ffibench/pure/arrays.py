@@ -113,6 +113,8 @@ def float64_view(xs: object, name: str = "xs") -> memoryview:
 def _as_float(x: object, name: str) -> float:
     if type(x) is float:
         return x  # type: ignore[return-value]
+    if isinstance(x, float):  # the value it holds, as PyFloat_AsDouble reads it
+        return float.__float__(x)
     if isinstance(x, str | bytes) or not (hasattr(x, "__float__") or hasattr(x, "__index__")):
         raise TypeError(f"{name} must hold real numbers, not {type(x).__name__}")
     return float(x)  # type: ignore[arg-type]

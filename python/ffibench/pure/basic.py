@@ -78,9 +78,12 @@ def as_i64(value: object, name: str) -> int:
 
 
 def as_f64(value: object, name: str) -> float:
-    """Return ``value`` as a float, accepting numbers only (as ``PyFloat_AsDouble`` does)."""
+    """Return ``value`` as a float, accepting numbers only (as ``PyFloat_AsDouble`` does: a
+    ``float`` subclass is read as the value it holds, its own ``__float__`` takes no part)."""
     if type(value) is float:
         return value  # type: ignore[return-value]
+    if isinstance(value, float):
+        return float.__float__(value)
     kind = type(value)
     if hasattr(kind, "__float__"):  # str and bytes have none: float("1") parses, we don't
         return float(value)  # type: ignore[arg-type]
@@ -90,9 +93,12 @@ def as_f64(value: object, name: str) -> float:
 
 
 def check_str(value: object, name: str) -> str:
-    """Return ``value`` if it is a str that UTF-8 can encode, else raise as the spec says."""
+    """Return ``value`` as an exact ``str`` if it is a str that UTF-8 can encode, else raise as
+    the spec says. A subclass of ``str`` is read as the text it holds: its own ``encode``,
+    ``__len__`` or ``upper`` take no part, as in every backend."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be str, not {type(value).__name__}")
+    value = str.__str__(value)
     if not value.isascii():
         value.encode("utf-8")  # UnicodeEncodeError for a lone surrogate
     return value

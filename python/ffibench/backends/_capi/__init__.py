@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import array
 import sys
+import weakref
 from typing import Any
 
 __all__ = [
@@ -46,10 +47,13 @@ def error(status: int, message: bytes) -> Exception:
 
 
 def utf8(s: object) -> bytes:
-    """``s`` as UTF-8; ``TypeError`` for a non-str, ``UnicodeEncodeError`` for a lone surrogate."""
+    """``s`` as UTF-8; ``TypeError`` for a non-str, ``UnicodeEncodeError`` for a lone surrogate.
+
+    ``str.encode`` itself, so a subclass cannot substitute other bytes with its own ``encode``.
+    """
     if not isinstance(s, str):
         raise TypeError(f"s must be str, not {type(s).__name__}")
-    return s.encode("utf-8")
+    return str.encode(s, "utf-8")
 
 
 def float64_input(xs: object) -> tuple[Any, int, int, bool]:
@@ -64,15 +68,23 @@ def float64_input(xs: object) -> tuple[Any, int, int, bool]:
     the call returns.
     """
     if isinstance(xs, list | tuple):
-        values = array.array("d", xs)
+        # An exact tuple cannot change; a list is read through its iterator, as the spec reads
+        # it, so a subclass's __iter__ and a list changed by an element's __float__ give the
+        # spec's answer (array.array would index a list with the length it had at the start).
+        values = array.array("d", xs if type(xs) is tuple else iter(xs))
         address, length = values.buffer_info()
         return values, address, length, False
     import numpy
 
     from ffibench.pure.arrays import float64_view
 
-    float64_view(xs).release()  # the spec's checks: type, format, dimensions
-    usable = numpy.require(numpy.asarray(xs), dtype=numpy.float64, requirements=("C", "A"))
+    with float64_view(xs) as view:  # the spec's checks: type, format, dimensions
+        order = "<" if view.format == "<d" else ">" if view.format in (">d", "!d") else "="
+        try:
+            found = numpy.asarray(xs)
+        except (BufferError, ValueError):  # an indirect (suboffsets) buffer NumPy cannot read
+            found = numpy.frombuffer(view.tobytes(), dtype=f"{order}f8")
+    usable = numpy.require(found, dtype=numpy.float64, requirements=("C", "A"))
     return usable, usable.ctypes.data, len(usable), True
 
 
@@ -111,9 +123,12 @@ class LentColumn:
 
     NumPy reads ``__array_interface__`` (read-only data) and keeps this object as the array's
     ``base``. Unlike a memoryview it cannot be released from Python, so the column stays lent
-    for exactly as long as some array over it lives; ``release`` runs once, when the last one
-    goes. ``owner`` (the Payroll) is kept alive until then. The description is rebuilt on each
-    read from private fields, so editing the returned dict changes nothing.
+    for exactly as long as some array over it lives: ``release`` runs once, from a weak
+    reference's callback when this object is gone. It is not a ``__del__``, which any caller
+    could run by hand (``view.base.__del__()``) while the view lives, letting the payroll grow
+    and move the column under it. ``owner`` (the Payroll) is kept alive until then. The
+    description is rebuilt on each read from private fields, so editing the returned dict
+    changes nothing.
 
     Examples
     --------
@@ -124,14 +139,15 @@ class LentColumn:
     ([0.0, 1.0, 2.0], False)
     """
 
-    __slots__ = ("_address", "_length", "_owner", "_release", "_typestr")
+    __slots__ = ("__weakref__", "_address", "_length", "_owner", "_typestr")
 
     def __init__(
         self, address: int, length: int, typestr: str, owner: object, release: Any
     ) -> None:
         self._address, self._length, self._typestr = address, length, typestr
         self._owner = owner
-        self._release = release
+        # Kept by weakref's own registry, reachable from no attribute of this object.
+        weakref.finalize(self, release).atexit = False
 
     @property
     def __array_interface__(self) -> dict[str, Any]:
@@ -141,10 +157,3 @@ class LentColumn:
             "typestr": self._typestr,
             "version": 3,
         }
-
-    def __del__(self) -> None:
-        # Once only, even if called again by hand: a second release would let the payroll
-        # grow under a view that still exists.
-        release, self._release = getattr(self, "_release", None), None
-        if release is not None:
-            release()

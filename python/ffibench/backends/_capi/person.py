@@ -2,30 +2,87 @@
 
 Both wrap Rust-owned memory (a person's name, a payroll's handle), so both need the same care:
 copies and pickles rebuild from the fields or rows instead of sharing what the library owns
-(a shared name or handle would be freed twice), and a payroll counts its lent columns so that it
-never grows under a NumPy view. The subclasses supply the fields, ``_lock``, ``_views`` and the
-calls themselves.
+(a shared name or handle would be freed twice); a payroll counts its lent columns so that it
+never grows under a NumPy view; and every object that owns library memory is locked, since
+ctypes and cffi release the GIL in each call. The subclasses supply the fields and the calls.
+
+What they own is freed in ``__del__``, under the object's lock and once: the struct or handle
+is swapped out first, and an object used after that — its ``__del__`` called by hand, or a
+finaliser of a garbage cycle that reaches it after the collector finalised it (the collector
+runs every finaliser of a cycle, in any order, before it frees anything) — raises
+``ReferenceError`` or the library's NULL-pointer error, never reads freed memory. ``ffi.gc``
+is not used: cffi runs its destructor as a finaliser too, in the same unordered phase, and the
+object would keep a pointer to the freed memory (a read after free, found by review).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy
+
+from ffibench.backends._capi import LentColumn
 from ffibench.pure.person import AGE_MAX, PersonRecord, person_repr
 
-__all__ = ["BANDS_MAX", "PayrollMethods", "PersonMethods", "RecordMethods"]
+__all__ = [
+    "BANDS_MAX",
+    "Exclusive",
+    "PayrollMethods",
+    "PersonMethods",
+    "RecordMethods",
+    "finalised",
+]
 
 #: ``FFIBENCH_PAYROLL_BANDS_MAX``: one band per age at most.
 BANDS_MAX = AGE_MAX + 1
 
 
+def finalised(kind: str) -> ReferenceError:
+    """The error of a call on an object whose library memory was freed by its finaliser: one
+    called by hand, or one that Python's garbage collector ran on a cycle before another
+    finaliser of that cycle reached this object."""
+    return ReferenceError(f"this {kind} was finalised: the library memory it owned is freed")
+
+
+class Exclusive:
+    """The lock of one object's library memory, which refuses re-entry instead of deadlocking.
+
+    Any allocation inside a locked section can start the garbage collector, whose finalisers
+    run in the same thread; one that touches the same object would wait for a lock its own
+    thread holds (a plain ``Lock``: a hang) or run in the middle of the call (an ``RLock``: a
+    name freed while it is being copied). It gets ``RuntimeError`` instead. Other threads wait.
+    """
+
+    __slots__ = ("_lock", "_owner")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+
+    def __enter__(self) -> None:
+        me = threading.get_ident()
+        if not self._lock.acquire(False):
+            if self._owner == me:
+                raise RuntimeError(
+                    "an object that owns ffibench library memory was used re-entrantly (from a "
+                    "finaliser or a signal handler) while one of its calls ran in this thread"
+                )
+            self._lock.acquire()
+        self._owner = me
+
+    def __exit__(self, *exception: object) -> None:
+        self._owner = None
+        self._lock.release()
+
+
 class PersonMethods:
     """Ownership, equality, repr and copying of a C-ABI Person.
 
-    A subclass has the slots ``_struct`` (its ``ffibench_person``) and ``_lock``, the fields
-    ``name``, ``age``, ``salary``, and ``_free_struct``, the library's ``ffibench_person_free``.
+    A subclass has the slots ``_struct`` (its ``ffibench_person``, or ``None`` once freed)
+    and ``_lock`` (an :class:`Exclusive`), the fields ``name``, ``age``, ``salary``, and
+    ``_free_struct``, which frees the struct's name (the library's ``ffibench_person_free``).
     """
 
     __slots__ = ()
@@ -34,18 +91,30 @@ class PersonMethods:
     salary: float
     _free_struct: Any
 
+    def __del__(self) -> None:
+        person: Any = self
+        lock = getattr(person, "_lock", None)
+        if lock is None:
+            return
+        with lock:
+            struct, person._struct = person._struct, None
+        if struct is not None:
+            self._free_struct(struct)
+
+    def _live(self) -> Any:
+        """The struct, or ``ReferenceError`` once freed. Call with ``_lock`` held."""
+        struct = self._struct  # type: ignore[attr-defined]
+        if struct is None:
+            raise finalised("Person")
+        return struct
+
     @classmethod
     def _adopt(cls, struct: Any) -> Any:
         """A Person taking over ``struct``, a person the library just wrote (and its name)."""
         person: Any = object.__new__(cls)
         person._struct = struct
-        person._lock = threading.Lock()
+        person._lock = Exclusive()
         return person
-
-    def __del__(self) -> None:
-        struct = getattr(self, "_struct", None)
-        if struct is not None:  # the library's free empties the struct: a second is a no-op
-            self._free_struct(struct)
 
     def __eq__(self, other: object) -> bool:
         # This backend's persons (subclasses included) only, as the spec's isinstance check.
@@ -66,11 +135,12 @@ class PersonMethods:
 
 
 class PayrollMethods:
-    """Ownership, iteration, copying and the view count of a C-ABI Payroll.
+    """Ownership, iteration, copying and the lent-column count of a C-ABI Payroll.
 
-    A subclass has the slots ``_handle``, ``_lock`` and ``_views``, ``__len__``,
-    ``__getitem__`` and ``append``, and names its Person class (``person_type``), the library's
-    ``ffibench_payroll_free`` (``_free_handle``) and its NULL handle (``_null_handle``).
+    A subclass has the slots ``_handle``, ``_lock``, ``_views`` and ``_free_pending``,
+    ``__len__``, ``__getitem__`` and ``append``, and names its Person class (``person_type``),
+    the library's ``ffibench_payroll_free`` (``_free_handle``) and its NULL handle
+    (``_null_handle``).
     """
 
     __slots__ = ()
@@ -80,28 +150,34 @@ class PayrollMethods:
     _free_handle: Any
     _null_handle: Any
 
-    @classmethod
-    def _adopt(cls, handle: Any) -> Any:
-        """A Payroll owning ``handle``, a payroll the library just made."""
-        payroll: Any = object.__new__(cls)
-        payroll._handle = handle
-        payroll._lock = threading.RLock()  # reentrant: a view may die inside a locked call
-        payroll._views = 0
-        return payroll
-
     def __del__(self) -> None:
-        # Idempotent, and a no-op while a view lives (only a call by hand can get here then):
-        # the handle is swapped for NULL before it is freed, and later calls pass NULL, which
-        # the library refuses with an error instead of touching freed memory.
+        # Once, under the lock, and never while a view lives: the garbage collector may
+        # finalise a payroll and its views' bases in one cycle in either order, so a payroll
+        # finalised first marks itself and the last view's release frees it. The handle is
+        # swapped for NULL first; later calls pass NULL, which the library refuses.
         table: Any = self
         lock = getattr(table, "_lock", None)
         if lock is None:
             return
         with lock:
             if table._views:
+                table._free_pending = True
                 return
             handle, table._handle = table._handle, self._null_handle
         self._free_handle(handle)  # the library ignores NULL
+
+    @classmethod
+    def _adopt(cls, handle: Any) -> Any:
+        """A Payroll owning ``handle``, a payroll the library just made."""
+        payroll: Any = object.__new__(cls)
+        payroll._handle = handle
+        # Reentrant: a column's release can run in a finaliser inside a locked call, and it
+        # only counts. Every other re-entry is harmless here: a finaliser that appends between
+        # two library calls of one method only makes the table longer.
+        payroll._lock = threading.RLock()
+        payroll._views = 0
+        payroll._free_pending = False
+        return payroll
 
     def __iter__(self) -> Iterator[Any]:
         table: Any = self  # the subclass has __len__ and __getitem__
@@ -128,16 +204,46 @@ class PayrollMethods:
                 "delete them, or copy them with numpy.array(view), first"
             )
 
-    def _lent(self) -> None:
-        """Count a new view; call with ``_lock`` held."""
-        table: Any = self  # ``_views`` is a slot of the subclass
-        table._views += 1
+    def _column(self, lend: Callable[[], tuple[int | None, int]], dtype: Any) -> Any:
+        """A read-only NumPy view of a column: ``lend()`` asks the library for its address and
+        length (taking ``_lock`` itself).
+
+        The view is counted before the library is asked, not after: any allocation in
+        between can run a finaliser, and one that appends would otherwise move the column
+        under the address just lent. The count is released by the view's base, a
+        :class:`LentColumn`, when the last array over it is gone.
+        """
+        table: Any = self
+        with table._lock:
+            table._views += 1
+        try:
+            address, length = lend()
+            if length == 0:
+                self._unlend()
+                return numpy.empty(0, dtype=dtype)
+            if address is None:  # the library lends no NULL column; refuse rather than crash
+                raise RuntimeError("ffibench C ABI: a column was lent as a NULL pointer")
+            column = LentColumn(address, length, numpy.dtype(dtype).str, self, self._unlend)
+        except BaseException:
+            self._unlend()
+            raise
+        return numpy.asarray(column)
 
     def _unlend(self) -> None:
         """A view's ``LentColumn`` is gone."""
         table: Any = self
         with table._lock:
             table._views -= 1
+            last = table._views == 0
+        if last:
+            self._last_view_gone()
+
+    def _last_view_gone(self) -> None:
+        """The count of views dropped to zero: free the table if its finaliser ran meanwhile."""
+        table: Any = self
+        if getattr(table, "_free_pending", False):
+            table._free_pending = False
+            self.__del__()
 
 
 class RecordMethods(PersonRecord):

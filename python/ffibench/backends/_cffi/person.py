@@ -23,12 +23,13 @@ from typing import Any
 
 import numpy
 
-from ffibench.backends._capi import LentColumn
+from ffibench.backends._capi import utf8
 from ffibench.backends._capi.person import (
     BANDS_MAX,
     PayrollMethods,
     PersonMethods,
     RecordMethods,
+    finalised,
 )
 from ffibench.pure.person import (
     check_count,
@@ -64,7 +65,7 @@ class Person(PersonMethods):
     _free_struct = staticmethod(lib.ffibench_person_free)
 
     def __new__(cls, name: str, age: int, salary: float) -> Person:
-        data = convert_name(name).encode("utf-8")
+        data = utf8(convert_name(name))
         years, pay = convert_age(age), convert_salary(salary)
         struct = ffi.new("ffibench_person *")
         check(lib.ffibench_person_new(data, len(data), years, pay, struct))
@@ -73,34 +74,40 @@ class Person(PersonMethods):
     @property
     def name(self) -> str:
         with self._lock:
-            name = self._struct.name
+            name = self._live().name
             return ffi.unpack(name.ptr, name.len).decode("utf-8")
 
     @name.setter
     def name(self, value: str) -> None:
-        data = convert_name(value).encode("utf-8")
+        data = utf8(convert_name(value))
         with self._lock:
-            check(lib.ffibench_person_set_name(self._struct, data, len(data)))
+            check(lib.ffibench_person_set_name(self._live(), data, len(data)))
 
     @property
     def age(self) -> int:
-        return self._struct.age
+        try:
+            return self._struct.age
+        except AttributeError:
+            raise finalised("Person") from None
 
     @age.setter
     def age(self, value: int) -> None:
         years = convert_age(value)
         with self._lock:
-            check(lib.ffibench_person_set_age(self._struct, years))
+            check(lib.ffibench_person_set_age(self._live(), years))
 
     @property
     def salary(self) -> float:
-        return self._struct.salary
+        try:
+            return self._struct.salary
+        except AttributeError:
+            raise finalised("Person") from None
 
     @salary.setter
     def salary(self, value: float) -> None:
         pay = convert_salary(value)
         with self._lock:
-            check(lib.ffibench_person_set_salary(self._struct, pay))
+            check(lib.ffibench_person_set_salary(self._live(), pay))
 
 
 class PersonRecord(RecordMethods):
@@ -127,7 +134,7 @@ class Payroll(PayrollMethods):
     (1000, True)
     """
 
-    __slots__ = ("_handle", "_lock", "_views")
+    __slots__ = ("_free_pending", "_handle", "_lock", "_views")
     _handle: Any
     person_type = Person
     _free_handle = staticmethod(lib.ffibench_payroll_free)
@@ -164,7 +171,7 @@ class Payroll(PayrollMethods):
         with self._lock:
             self._check_appendable(person)
             with person._lock:
-                check(lib.ffibench_payroll_append(self._handle, person._struct))
+                check(lib.ffibench_payroll_append(self._handle, person._live()))
 
     def total_salary(self) -> float:
         """The pairwise sum of every salary; 0.0 when empty."""
@@ -207,21 +214,17 @@ class Payroll(PayrollMethods):
             best.append(Person._adopt(struct))
         return best
 
-    def _view(self, lend: Any, element: str, dtype: Any) -> Any:
+    def _lend(self, function: Any, element: str) -> tuple[int | None, int]:
         pointer, length = ffi.new(f"{element} **"), ffi.new("size_t *")
         with self._lock:
-            check(lend(self._handle, pointer, length))
-            if length[0] == 0:
-                return numpy.empty(0, dtype=dtype)
-            address = int(ffi.cast("uintptr_t", pointer[0]))
-            self._lent()
-        column = LentColumn(address, length[0], numpy.dtype(dtype).str, self, self._unlend)
-        return numpy.asarray(column)
+            check(function(self._handle, pointer, length))
+        return int(ffi.cast("uintptr_t", pointer[0])) or None, length[0]
 
     def ages(self) -> Any:
         """The ages as a read-only int64 view of the library's column (no copy)."""
-        return self._view(lib.ffibench_payroll_ages, "int64_t", numpy.int64)
+        return self._column(lambda: self._lend(lib.ffibench_payroll_ages, "int64_t"), numpy.int64)
 
     def salaries(self) -> Any:
         """The salaries as a read-only float64 view of the library's column (no copy)."""
-        return self._view(lib.ffibench_payroll_salaries, "double", numpy.float64)
+        lend = lib.ffibench_payroll_salaries
+        return self._column(lambda: self._lend(lend, "double"), numpy.float64)

@@ -25,12 +25,13 @@ from typing import Any
 
 import numpy
 
-from ffibench.backends._capi import LentColumn
+from ffibench.backends._capi import utf8
 from ffibench.backends._capi.person import (
     BANDS_MAX,
     PayrollMethods,
     PersonMethods,
     RecordMethods,
+    finalised,
 )
 from ffibench.backends.ctypes._library import String, check, declare
 from ffibench.pure.person import (
@@ -106,12 +107,12 @@ class Person(PersonMethods):
     """
 
     __slots__ = ("_lock", "_struct")
-    _struct: PersonStruct
+    _struct: PersonStruct | None
     _lock: Any
     _free_struct = staticmethod(_person_free)  # ctypes passes the struct by reference
 
     def __new__(cls, name: str, age: int, salary: float) -> Person:
-        data = convert_name(name).encode("utf-8")
+        data = utf8(convert_name(name))
         years, pay = convert_age(age), convert_salary(salary)
         struct = PersonStruct()
         check(_person_new(data, len(data), years, pay, byref(struct)))
@@ -120,34 +121,40 @@ class Person(PersonMethods):
     @property
     def name(self) -> str:
         with self._lock:
-            name = self._struct.name
+            name = self._live().name
             return ctypes.string_at(name.ptr, name.len).decode("utf-8")
 
     @name.setter
     def name(self, value: str) -> None:
-        data = convert_name(value).encode("utf-8")
+        data = utf8(convert_name(value))
         with self._lock:
-            check(_set_name(byref(self._struct), data, len(data)))
+            check(_set_name(byref(self._live()), data, len(data)))
 
     @property
     def age(self) -> int:
-        return self._struct.age
+        try:
+            return self._struct.age  # type: ignore[union-attr]
+        except AttributeError:
+            raise finalised("Person") from None
 
     @age.setter
     def age(self, value: int) -> None:
         years = convert_age(value)
         with self._lock:
-            check(_set_age(byref(self._struct), years))
+            check(_set_age(byref(self._live()), years))
 
     @property
     def salary(self) -> float:
-        return self._struct.salary
+        try:
+            return self._struct.salary  # type: ignore[union-attr]
+        except AttributeError:
+            raise finalised("Person") from None
 
     @salary.setter
     def salary(self, value: float) -> None:
         pay = convert_salary(value)
         with self._lock:
-            check(_set_salary(byref(self._struct), pay))
+            check(_set_salary(byref(self._live()), pay))
 
 
 class PersonRecord(RecordMethods):
@@ -174,7 +181,7 @@ class Payroll(PayrollMethods):
     (1000, True)
     """
 
-    __slots__ = ("_handle", "_lock", "_views")
+    __slots__ = ("_free_pending", "_handle", "_lock", "_views")
     _handle: Any
     person_type = Person
     _free_handle = staticmethod(_payroll_free)
@@ -183,7 +190,7 @@ class Payroll(PayrollMethods):
     def __new__(cls) -> Payroll:
         handle = _HANDLE()
         check(_payroll_new(byref(handle)))
-        return cls._adopt(handle)
+        return cls._adopt(handle.value)
 
     @classmethod
     def generate(cls, n: int, seed: int) -> Payroll:
@@ -191,7 +198,7 @@ class Payroll(PayrollMethods):
         count, stream = check_count(n, "n"), check_seed(seed)
         handle = _HANDLE()
         check(_payroll_generate(count, stream, byref(handle)))
-        return cls._adopt(handle)
+        return cls._adopt(handle.value)
 
     def __len__(self) -> int:
         length = c_size_t()
@@ -210,7 +217,7 @@ class Payroll(PayrollMethods):
         with self._lock:
             self._check_appendable(person)
             with person._lock:
-                check(_append(self._handle, byref(person._struct)))
+                check(_append(self._handle, byref(person._live())))
 
     def total_salary(self) -> float:
         """The pairwise sum of every salary; 0.0 when empty."""
@@ -244,23 +251,16 @@ class Payroll(PayrollMethods):
         # Each struct moves into its own Person, which frees its name once.
         return [Person._adopt(PersonStruct.from_buffer_copy(slot)) for slot in slots[: count.value]]
 
-    def _view(self, lend: Any, element: Any, dtype: Any) -> Any:
+    def _lend(self, function: Any, element: Any) -> tuple[int | None, int]:
         pointer, length = POINTER(element)(), c_size_t()
         with self._lock:
-            check(lend(self._handle, byref(pointer), byref(length)))
-            if length.value == 0:
-                return numpy.empty(0, dtype=dtype)
-            address = ctypes.cast(pointer, c_void_p).value
-            if address is None:  # the library lends no NULL column; refuse rather than crash
-                raise RuntimeError("ffibench C ABI: a column was lent as a NULL pointer")
-            self._lent()
-        column = LentColumn(address, length.value, numpy.dtype(dtype).str, self, self._unlend)
-        return numpy.asarray(column)
+            check(function(self._handle, byref(pointer), byref(length)))
+        return ctypes.cast(pointer, c_void_p).value, length.value
 
     def ages(self) -> Any:
         """The ages as a read-only int64 view of the library's column (no copy)."""
-        return self._view(_ages, c_int64, numpy.int64)
+        return self._column(lambda: self._lend(_ages, c_int64), numpy.int64)
 
     def salaries(self) -> Any:
         """The salaries as a read-only float64 view of the library's column (no copy)."""
-        return self._view(_salaries, c_double, numpy.float64)
+        return self._column(lambda: self._lend(_salaries, c_double), numpy.float64)
