@@ -13,7 +13,7 @@ import numpy
 
 from ffibench.backends._capi import float64_input, float64_output, random_output
 
-from ._calls import call, fail
+from ._calls import DOUBLE_OUT, DOUBLES_OUT, call, fail
 from ._library import ffi, lib
 
 
@@ -23,7 +23,7 @@ def _pointer(address: int) -> Any:
 
 def _reduce(function: Any, xs: object) -> float:
     _owner, address, length, _ = float64_input(xs)
-    return call(function, "double *", _pointer(address), length)
+    return call(function, DOUBLE_OUT, _pointer(address), length)
 
 
 def sum(xs: object) -> float:
@@ -54,7 +54,7 @@ def max(xs: object) -> float:
 def filter_greater(xs: object, threshold: float) -> Any:
     """The values greater than ``threshold`` (see :func:`ffibench.pure.arrays.filter_greater`)."""
     _owner, address, length, as_array = float64_input(xs)
-    out = ffi.new("ffibench_doubles *")
+    out = ffi.new(DOUBLES_OUT)
     status = lib.ffibench_arrays_filter_greater(_pointer(address), length, threshold, out)
     if status:
         raise fail(status)

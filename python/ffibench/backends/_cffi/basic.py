@@ -14,7 +14,7 @@ from operator import index
 from ffibench.backends._capi import utf8
 from ffibench.pure.basic import as_bool
 
-from ._calls import call, text
+from ._calls import BOOL_OUT, DOUBLE_OUT, INT64_OUT, call, text
 from ._library import lib
 
 
@@ -25,28 +25,28 @@ def identity(x: int) -> int:
 
 def add(a: int, b: int) -> int:
     """Return ``a + b`` (see :func:`ffibench.pure.basic.add`)."""
-    return call(lib.ffibench_basic_add, "int64_t *", index(a), index(b))
+    return call(lib.ffibench_basic_add, INT64_OUT, index(a), index(b))
 
 
 def fib(n: int) -> int:
     """Return the ``n``-th Fibonacci number (see :func:`ffibench.pure.basic.fib`)."""
-    return call(lib.ffibench_basic_fib, "int64_t *", index(n))
+    return call(lib.ffibench_basic_fib, INT64_OUT, index(n))
 
 
 def count_primes(limit: int) -> int:
     """Count the primes below ``limit`` (see :func:`ffibench.pure.basic.count_primes`)."""
-    return call(lib.ffibench_basic_count_primes, "int64_t *", index(limit))
+    return call(lib.ffibench_basic_count_primes, INT64_OUT, index(limit))
 
 
 def compound_interest(principal: float, rate: float, years: float, periods: int) -> float:
     """Return the compounded amount (see :func:`ffibench.pure.basic.compound_interest`)."""
     function = lib.ffibench_basic_compound_interest
-    return call(function, "double *", principal, rate, years, index(periods))
+    return call(function, DOUBLE_OUT, principal, rate, years, index(periods))
 
 
 def projectile_range(speed: float, angle_deg: float) -> float:
     """Return the range of a projectile (see :func:`ffibench.pure.basic.projectile_range`)."""
-    return call(lib.ffibench_basic_projectile_range, "double *", speed, angle_deg)
+    return call(lib.ffibench_basic_projectile_range, DOUBLE_OUT, speed, angle_deg)
 
 
 def reverse(s: str) -> str:
@@ -62,32 +62,32 @@ def to_upper(s: str) -> str:
 def count_vowels(s: str) -> int:
     """Count the ASCII vowels of ``s`` (see :func:`ffibench.pure.basic.count_vowels`)."""
     data = utf8(s)
-    return call(lib.ffibench_basic_count_vowels, "int64_t *", data, len(data))
+    return call(lib.ffibench_basic_count_vowels, INT64_OUT, data, len(data))
 
 
 def is_palindrome(s: str) -> bool:
     """Whether ``s`` is a palindrome (see :func:`ffibench.pure.basic.is_palindrome`)."""
     data = utf8(s)
-    return call(lib.ffibench_basic_is_palindrome, "bool *", data, len(data))
+    return call(lib.ffibench_basic_is_palindrome, BOOL_OUT, data, len(data))
 
 
 def word_count(s: str) -> int:
     """Count the words of ``s`` (see :func:`ffibench.pure.basic.word_count`)."""
     data = utf8(s)
-    return call(lib.ffibench_basic_word_count, "int64_t *", data, len(data))
+    return call(lib.ffibench_basic_word_count, INT64_OUT, data, len(data))
 
 
 def is_prime(n: int) -> bool:
     """Whether ``n`` is prime (see :func:`ffibench.pure.basic.is_prime`)."""
-    return call(lib.ffibench_basic_is_prime, "bool *", index(n))
+    return call(lib.ffibench_basic_is_prime, BOOL_OUT, index(n))
 
 
 def is_leap_year(year: int) -> bool:
     """Whether ``year`` is a leap year (see :func:`ffibench.pure.basic.is_leap_year`)."""
-    return call(lib.ffibench_basic_is_leap_year, "bool *", index(year))
+    return call(lib.ffibench_basic_is_leap_year, BOOL_OUT, index(year))
 
 
 def majority(a: bool, b: bool, c: bool) -> bool:
     """Whether at least two arguments are true (see :func:`ffibench.pure.basic.majority`)."""
     function = lib.ffibench_basic_majority
-    return call(function, "bool *", as_bool(a, "a"), as_bool(b, "b"), as_bool(c, "c"))
+    return call(function, BOOL_OUT, as_bool(a, "a"), as_bool(b, "b"), as_bool(c, "c"))

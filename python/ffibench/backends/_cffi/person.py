@@ -42,7 +42,7 @@ from ffibench.pure.person import (
     resolve_index,
 )
 
-from ._calls import check
+from ._calls import DOUBLE_OUT, PAYROLL_OUT, PERSON, SIZE_OUT, check
 from ._library import ffi, lib
 
 __all__ = ["Payroll", "Person", "PersonRecord"]
@@ -67,7 +67,7 @@ class Person(PersonMethods):
     def __new__(cls, name: str, age: int, salary: float) -> Person:
         data = utf8(convert_name(name))
         years, pay = convert_age(age), convert_salary(salary)
-        struct = ffi.new("ffibench_person *")
+        struct = ffi.new(PERSON)
         check(lib.ffibench_person_new(data, len(data), years, pay, struct))
         return cls._adopt(struct)
 
@@ -141,7 +141,7 @@ class Payroll(PayrollMethods):
     _null_handle = ffi.NULL
 
     def __new__(cls) -> Payroll:
-        out = ffi.new("ffibench_payroll **")
+        out = ffi.new(PAYROLL_OUT)
         check(lib.ffibench_payroll_new(out))
         return cls._adopt(out[0])
 
@@ -149,18 +149,18 @@ class Payroll(PayrollMethods):
     def generate(cls, n: int, seed: int) -> Payroll:
         """``n`` generated persons; the same table as every backend's for the same ``seed``."""
         count, stream = check_count(n, "n"), check_seed(seed)
-        out = ffi.new("ffibench_payroll **")
+        out = ffi.new(PAYROLL_OUT)
         check(lib.ffibench_payroll_generate(count, stream, out))
         return cls._adopt(out[0])
 
     def __len__(self) -> int:
-        length = ffi.new("size_t *")
+        length = ffi.new(SIZE_OUT)
         with self._lock:
             check(lib.ffibench_payroll_len(self._handle, length))
         return length[0]
 
     def __getitem__(self, index: int) -> Person:
-        struct = ffi.new("ffibench_person *")
+        struct = ffi.new(PERSON)
         with self._lock:
             position = resolve_index(index, len(self))
             check(lib.ffibench_payroll_get(self._handle, position, struct))
@@ -175,7 +175,7 @@ class Payroll(PayrollMethods):
 
     def total_salary(self) -> float:
         """The pairwise sum of every salary; 0.0 when empty."""
-        total = ffi.new("double *")
+        total = ffi.new(DOUBLE_OUT)
         with self._lock:
             check(lib.ffibench_payroll_total_salary(self._handle, total))
         return total[0]
@@ -185,7 +185,7 @@ class Payroll(PayrollMethods):
         size = check_width(width)
         starts = ffi.new("int64_t[]", BANDS_MAX)
         means = ffi.new("double[]", BANDS_MAX)
-        count = ffi.new("size_t *")
+        count = ffi.new(SIZE_OUT)
         function = lib.ffibench_payroll_mean_salary_by_age_band
         with self._lock:
             check(function(self._handle, size, starts, means, BANDS_MAX, count))
@@ -195,7 +195,7 @@ class Payroll(PayrollMethods):
     def give_raise(self, percent: float, min_age: int) -> int:
         """Raise everyone aged ``min_age`` or more by ``percent``; how many were raised."""
         rate, threshold = convert_raise(percent, min_age)
-        raised = ffi.new("size_t *")
+        raised = ffi.new(SIZE_OUT)
         with self._lock:
             check(lib.ffibench_payroll_give_raise(self._handle, rate, threshold, raised))
         return raised[0]
@@ -204,18 +204,18 @@ class Payroll(PayrollMethods):
         """Copies of the ``k`` best-paid persons, best first; ties keep table order."""
         with self._lock:
             wanted = min(check_count(k, "k"), len(self))
-            slots, count = ffi.new("ffibench_person[]", wanted), ffi.new("size_t *")
+            slots, count = ffi.new("ffibench_person[]", wanted), ffi.new(SIZE_OUT)
             check(lib.ffibench_payroll_top_earners(self._handle, wanted, slots, count))
         best = []
         for index in range(count[0]):
             # Each struct moves into its own Person, which frees its name once.
-            struct = ffi.new("ffibench_person *")
+            struct = ffi.new(PERSON)
             struct[0] = slots[index]
             best.append(Person._adopt(struct))
         return best
 
     def _lend(self, function: Any, element: str) -> tuple[int | None, int]:
-        pointer, length = ffi.new(f"{element} **"), ffi.new("size_t *")
+        pointer, length = ffi.new(f"{element} **"), ffi.new(SIZE_OUT)
         with self._lock:
             check(function(self._handle, pointer, length))
         return int(ffi.cast("uintptr_t", pointer[0])) or None, length[0]
