@@ -168,7 +168,7 @@ def test_compare_lists_what_only_old_has_as_missing(tmp_path: Path) -> None:
 
 
 def test_report_reads_a_version_1_file() -> None:
-    path = Path(__file__).resolve().parent.parent / "docs" / "results" / "basic-reference.json"
+    path = Path(__file__).resolve().parent / "data" / "results-v1.json"
     done = ffibench("report", str(path))
     assert done.returncode == 0, done.stderr
     assert "cffi_abi" in done.stdout and all(len(row) <= 80 for row in done.stdout.splitlines())

@@ -149,6 +149,37 @@ def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> 
     return Ratio(math.exp(centre), math.exp(centre - half), math.exp(centre + half), len(logs))
 
 
+def unpaired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> Ratio | None:
+    """The ratio of geometric means when one side has a single value and the other several.
+
+    A call that takes seconds gets one process in a run's budget (the spec at 10^6 items),
+    so there is nothing to pair with. The single value's own noise is unknown; it is taken to
+    be the other side's (the same machine, the same kind of measurement), which gives a
+    prediction-style t-interval: ``sd * sqrt(1/k + 1)`` on the log ratio with ``k - 1``
+    degrees of freedom. ``None`` unless exactly one side has one value and the other two or
+    more, all positive.
+
+    Examples
+    --------
+    >>> r = unpaired_ratio([100.0], [1.0, 1.1, 0.9, 1.0])
+    >>> round(r.value, 1), r.significant
+    (100.3, True)
+    """
+    if min(len(numerators), len(denominators)) != 1:
+        return None
+    many, one = (numerators, denominators) if len(numerators) > 1 else (denominators, numerators)
+    if len(many) < 2 or any(value <= 0 for value in (*many, *one)):
+        return None
+    logs = [math.log(value) for value in many]
+    centre = statistics.fmean(logs)
+    log_ratio = centre - math.log(one[0])
+    if many is denominators:
+        log_ratio = -log_ratio
+    half = t_quantile(0.5 + CONFIDENCE / 2.0, len(logs) - 1) * statistics.stdev(logs)
+    half *= math.sqrt(1.0 / len(logs) + 1.0)
+    return Ratio(math.exp(log_ratio), math.exp(log_ratio - half), math.exp(log_ratio + half), 1)
+
+
 @dataclass(frozen=True)
 class Test:
     """Welch's test of two samples: the ratio of their geometric means (``b`` over ``a``), the

@@ -26,7 +26,7 @@ from typing import Any
 from ffibench._backends import BACKENDS
 from ffibench.harness.criterion import BACKEND as RUST
 from ffibench.harness.metrics import HIGHER, LOWER, NEITHER, better_of, unit_of
-from ffibench.harness.stats import paired_ratio
+from ffibench.harness.stats import paired_ratio, unpaired_ratio
 from ffibench.scenarios import REFERENCE
 
 #: Secondary metrics shown beside the primary one, in this order, when a result has them.
@@ -71,7 +71,9 @@ class Figure:
 class Speedup:
     """How many times better than a base: ``value`` with its interval (``low``, ``high``),
     whether that is ``significant``, and how it was found: ``paired`` (per-process ratios),
-    ``medians`` (a version-1 file), ``one sample``, or ``reference`` (the base itself)."""
+    ``unpaired`` (one side had a single process: its noise taken as the other side's, see
+    :func:`~ffibench.harness.stats.unpaired_ratio`), ``medians`` (a version-1 file),
+    ``one sample``, or ``reference`` (the base itself)."""
 
     value: float
     low: float | None
@@ -158,6 +160,11 @@ def speedup(ours: Figure, base: Figure) -> Speedup | None:
         ratio = paired_ratio(better.processes, worse.processes)
         if ratio is not None:
             if ratio.pairs < 2:
+                single = unpaired_ratio(better.processes, worse.processes)
+                if single is not None:
+                    return Speedup(
+                        single.value, single.low, single.high, single.significant, "unpaired"
+                    )
                 return Speedup(ratio.value, None, None, False, "one sample", 1)
             return Speedup(
                 ratio.value, ratio.low, ratio.high, ratio.significant, "paired", ratio.pairs
