@@ -20,6 +20,7 @@ def ffibench(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
         text=True,
         cwd=cwd,
         check=False,
+        umask=0o022,
     )
 
 
@@ -59,6 +60,7 @@ def test_run_writes_checked_results_and_report_reads_them(tmp_path: Path) -> Non
         "run", "--quick", "--scenario", "basic", "--operation", "identity", "-o", str(output)
     )
     assert done.returncode == 0, done.stderr
+    assert output.stat().st_mode & 0o044, "a results file is not private (umask 022 here)"
     document = json.loads(output.read_text())
     assert document["schema"] == "ffibench.results/2"
     meta = document["meta"]

@@ -208,9 +208,28 @@ def test_compare_says_faster_slower_noise_new_and_missing() -> None:
     assert changes["pyo3"].ratio == pytest.approx(0.5, rel=0.01)
     assert changes["pyo3"].p_value is not None and changes["pyo3"].p_value < 0.01
     text = report.compare_markdown(old, new)
-    assert "| 2x faster |" in text and "| missing |" in text and "| gone |" in text
+    # pyo3 is judged relative to the spec: (25 / 201) / (50 / 200), 2.01x faster
+    assert "| 2.01x faster |" in text and "| missing |" in text and "| gone |" in text
     failed = report.compare(old, run({"pyo3": 50.0}, status="mismatch"))
     assert failed[0].verdict == "ok -> mismatch"
+
+
+def test_compare_sees_a_slower_machine_as_drift_not_as_changes() -> None:
+    # The second run's machine is 1.5x slower for everyone, each process with its own noise;
+    # ratios to the spec hold, so no participant changed: the spec's row shows the drift.
+    jitter = [0.9, 1.08, 1.0, 0.95, 1.1, 1.02]
+
+    def run(slowdown: float, shift: int) -> dict[str, Any]:
+        results = []
+        for name, base in (("python", 200.0), ("pyo3", 50.0), ("ctypes", 1000.0)):
+            values = [base * slowdown * jitter[(i + shift) % 6] for i in range(6)]
+            results.append(_result(name, values, "add"))
+        return {"meta": {}, "results": results}
+
+    changes = {
+        change.backend: change.verdict for change in report.compare(run(1.0, 0), run(1.5, 2))
+    }
+    assert changes == {"python": "drift", "pyo3": "n.s.", "ctypes": "n.s."}
 
 
 def test_compare_of_a_run_with_itself_changes_nothing() -> None:

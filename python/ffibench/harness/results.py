@@ -91,12 +91,22 @@ class ResultsFile:
             dir=directory, prefix=f".{self.path.name}.", suffix=".tmp"
         )
         try:
+            # mkstemp makes the file private (0600); a results file is as readable as any
+            # other file its owner writes (the umask decides).
+            os.fchmod(handle, 0o666 & ~_umask())
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(text)
             os.replace(temporary, self.path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _upgrade_v1(document: dict[str, Any]) -> None:

@@ -1,11 +1,19 @@
 """``ffibench compare``: two results files side by side, as a model.
 
-Each benchmark of either file, on its primary metric: the change from OLD to NEW (the ratio of
-the geometric means of the per-process values), decided by Welch's t-test on the logarithms of
-those values at :data:`~ffibench.harness.stats.ALPHA`, and only for a change of at least
-:data:`~ffibench.harness.stats.MIN_EFFECT` ("n.s." otherwise). A version-1 file has no
-per-process values: there, a change is called when median ± stdev do not overlap and it is at
-least the minimum effect. Results only in NEW are ``new``, only in OLD ``missing``.
+Each benchmark of either file, on its primary metric. A participant other than the spec is
+judged on its figure *relative to the spec in the same run*: the per-round ratios of its
+processes to the spec's (the pairs the report's speed-up is made of), compared between the two
+runs by Welch's t-test on their logarithms at :data:`~ffibench.harness.stats.ALPHA`, and only
+for a change of at least :data:`~ffibench.harness.stats.MIN_EFFECT`. A whole run on this
+machine can be 1.2-1.7x slower than the next, every participant alike, the spec included; the
+ratio to the spec cancels that drift, which a test of the raw times within each run cannot
+see (two runs of one commit had a fifth of their rows called changed that way). ``ratio`` is
+still new over old of the participant's own figure. The spec's rows (and a participant whose
+spec has no per-process values in both runs) are judged on their raw figures; a significant
+change of a spec row is the machine's ``drift``, not a change of code, and is not counted as
+one. A version-1 file has no per-process values: there, a change is called when median ±
+stdev do not overlap and it is at least the minimum effect. Results only in NEW are ``new``,
+only in OLD ``missing``.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from typing import Any
 
 from ffibench.harness.stats import MIN_EFFECT, welch
 from ffibench.report.model import LOWER, NEITHER, Figure, figure
+from ffibench.scenarios import REFERENCE
 
 Key = tuple[str, str, int | None, str]
 
@@ -24,8 +33,10 @@ class Change:
     """One benchmark in two runs: old and new figures and the verdict.
 
     ``verdict``: ``n.s.``, ``faster``/``slower`` (a time), ``better``/``worse`` (another
-    metric), ``new``, ``missing``, or a status change (``ok -> mismatch``); ``ratio`` is new
-    over old; ``p_value`` is Welch's, when there was a test."""
+    metric), ``drift`` (the spec's own figure moved: the machine, not the code), ``new``,
+    ``missing``, or a status change (``ok -> mismatch``); ``ratio`` is new over old — of the
+    figure relative to the spec when the participant was judged that way, else of the figure;
+    ``p_value`` is Welch's, when there was a test."""
 
     scenario: str
     operation: str
@@ -72,9 +83,43 @@ def judge(old: Figure, new: Figure) -> tuple[str, float | None, float | None]:
     return ("better" if improved else "worse"), ratio, p_value
 
 
+def _relative(result: dict[str, Any], reference: dict[str, Any] | None, metric: str) -> list[float]:
+    """The per-round ratios of ``result``'s processes to the spec's, on ``metric``."""
+    if reference is None or reference["status"] != "ok":
+        return []
+    ours, theirs = figure(result, metric), figure(reference, metric)
+    if ours is None or theirs is None:
+        return []
+    pairs = zip(ours.processes, theirs.processes, strict=False)
+    return [a / b for a, b in pairs if a > 0 and b > 0]
+
+
+def judge_relative(
+    old: Figure, new: Figure, old_ratios: list[float], new_ratios: list[float]
+) -> tuple[str, float | None, float | None] | None:
+    """The verdict on a participant's figure relative to the spec (``None`` when either run
+    has fewer than two pairs): Welch's test on the two runs' per-round ratios."""
+    if len(old_ratios) < 2 or len(new_ratios) < 2 or old.median <= 0 or new.median <= 0:
+        return None
+    test = welch(old_ratios, new_ratios)
+    if test is None:
+        return None
+    if not test.significant or new.better == NEITHER:
+        return "n.s.", test.ratio, test.p_value
+    improved = test.ratio < 1.0 if new.better == LOWER else test.ratio > 1.0
+    if new.unit == "ns":
+        return ("faster" if improved else "slower"), test.ratio, test.p_value
+    return ("better" if improved else "worse"), test.ratio, test.p_value
+
+
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Every benchmark of ``new``, then those only in ``old`` (``missing``)."""
     before = {_key(result): result for result in old["results"]}
+    after = {_key(result): result for result in new["results"]}
+
+    def spec_of(runs: dict[Key, dict[str, Any]], key: Key) -> dict[str, Any] | None:
+        return runs.get((key[0], key[1], key[2], REFERENCE))
+
     seen = set()
     changes = []
     for result in new["results"]:
@@ -94,7 +139,17 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
                 verdict = f"no {metric} in {'new' if ours is None else 'old'}"
             changes.append(Change(*key, metric, theirs, ours, verdict))
         else:
-            verdict, ratio, p_value = judge(theirs, ours)
+            relative = None
+            if key[3] != REFERENCE:
+                relative = judge_relative(
+                    theirs,
+                    ours,
+                    _relative(previous, spec_of(before, key), metric),
+                    _relative(result, spec_of(after, key), metric),
+                )
+            verdict, ratio, p_value = relative or judge(theirs, ours)
+            if key[3] == REFERENCE and verdict in ("faster", "slower", "better", "worse"):
+                verdict = "drift"
             changes.append(Change(*key, metric, theirs, ours, verdict, ratio, p_value))
     for key, result in before.items():
         if key not in seen:

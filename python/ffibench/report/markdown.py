@@ -97,7 +97,7 @@ def render_compare(old: dict[str, Any], new: dict[str, Any], changes: list[Chang
     for change in changes:
         size = "" if change.size is None else f"{change.size:,}"
         verdict = change.verdict
-        if change.changed and change.ratio is not None:
+        if (change.changed or change.verdict == "drift") and change.ratio is not None:
             factor = change.ratio if change.ratio >= 1 else 1 / change.ratio
             verdict = f"{fmt.format_ratio(factor)} {change.verdict}"
         p_value = "" if change.p_value is None else f"{change.p_value:.2g}"
@@ -110,7 +110,7 @@ def render_compare(old: dict[str, Any], new: dict[str, Any], changes: list[Chang
     for change in changes:
         word = (
             change.verdict
-            if change.changed or change.verdict in ("n.s.", "new", "missing")
+            if change.changed or change.verdict in ("n.s.", "new", "missing", "drift")
             else "status changed"
         )
         counts[word] = counts.get(word, 0) + 1
@@ -119,6 +119,8 @@ def render_compare(old: dict[str, Any], new: dict[str, Any], changes: list[Chang
         f"{len(changes)} rows: "
         + ", ".join(f"{count} {word}" for word, count in sorted(counts.items()))
         + f"; a change is called when Welch's t-test on the log per-process values gives "
-        f"p < {ALPHA:g} and it is at least {MIN_EFFECT:.0%}.",
+        f"p < {ALPHA:g} and it is at least {MIN_EFFECT:.0%}, on each participant's per-round "
+        "ratio to the spec (which cancels the machine's drift between runs); the spec's own "
+        "rows show that drift.",
     ]
     return "\n".join(lines) + "\n"
