@@ -647,7 +647,60 @@ _FINALISER_PROBE = textwrap.dedent(
         reader.join()
         assert not errors, errors[:3]
 
-    # 7. Iterating while appending ends at the length iteration began with.
+    # 7. A garbage cycle holding a view's base: the collector releases the column before any
+    # finaliser of the cycle runs, so such a finaliser may grow the payroll, and must then be
+    # refused the old memory.
+    class Holder:
+        def __del__(self):
+            try:
+                for _ in range(200_000):
+                    self.table.append(person.Person("x", 30, 1.0))
+            except BufferError:
+                pass
+            try:
+                numpy.asarray(self.column).sum()
+                sys.exit("a released column was described again")
+            except ReferenceError:
+                pass
+    if sys.argv[1] != "pyo3":  # PyO3's base is not a LentColumn
+        table = person.Payroll.generate(100_000, 1)
+        holder = Holder()
+        holder.column, holder.table, holder.me = table.salaries().base, table, holder
+        del table, holder
+        gc.collect()
+
+    # 8. An argument's __index__ that finalises the payroll by hand, inside its own call.
+    class Index:
+        def __init__(self, table):
+            self.table = table
+        def __index__(self):
+            self.table.__del__() if hasattr(self.table, "__del__") else None
+            keep.append(person.Payroll.generate(20_000, 2))  # reuse the freed memory
+            return 5
+    table = person.Payroll.generate(1_000, 9)
+    expected = table[5]
+    try:
+        assert table[Index(table)] == expected
+    except (ReferenceError, ValueError):
+        pass  # refused after the call, never a read of freed memory
+    keep.clear()
+
+    # 9. A signal handler reading a person in the middle of a read of the same person.
+    import signal, time
+    victim = person.Person("Ada", 36, 5200.0)
+    def handler(*_):
+        try:
+            victim.name
+        except RuntimeError:
+            pass  # refused: re-entry
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, 2e-4, 2e-4)
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        victim.name
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+    # 10. Iterating while appending ends at the length iteration began with.
     table = person.Payroll()
     for row in (("A", 1, 1.0), ("B", 2, 2.0), ("C", 3, 3.0)):
         table.append(person.Person(*row))

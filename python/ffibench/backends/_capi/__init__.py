@@ -139,21 +139,33 @@ class LentColumn:
     ([0.0, 1.0, 2.0], False)
     """
 
-    __slots__ = ("__weakref__", "_address", "_length", "_owner", "_typestr")
+    __slots__ = ("__weakref__", "_address", "_length", "_lent", "_owner", "_typestr")
 
     def __init__(
         self, address: int, length: int, typestr: str, owner: object, release: Any
     ) -> None:
         self._address, self._length, self._typestr = address, length, typestr
         self._owner = owner
-        # Kept by weakref's own registry, reachable from no attribute of this object.
-        weakref.finalize(self, release).atexit = False
+        # The callback is kept by weakref's own registry, reachable from no attribute of this
+        # object. The garbage collector runs it before any finaliser of a cycle, so another
+        # finaliser of that cycle can still reach this object after the release: the shared
+        # flag makes it refuse to describe the memory from then on.
+        self._lent = [True]
+        weakref.finalize(self, _released, self._lent, release).atexit = False
 
     @property
     def __array_interface__(self) -> dict[str, Any]:
+        if not self._lent[0]:
+            raise ReferenceError("this column was released: the library may have moved it")
         return {
             "data": (self._address, True),  # True: read-only, and NumPy will not let it change
             "shape": (self._length,),
             "typestr": self._typestr,
             "version": 3,
         }
+
+
+def _released(lent: list[bool], release: Any) -> None:
+    """A :class:`LentColumn` is gone: mark it and release its column, once."""
+    lent[0] = False
+    release()

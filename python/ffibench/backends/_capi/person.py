@@ -50,30 +50,28 @@ class Exclusive:
     """The lock of one object's library memory, which refuses re-entry instead of deadlocking.
 
     Any allocation inside a locked section can start the garbage collector, whose finalisers
-    run in the same thread; one that touches the same object would wait for a lock its own
-    thread holds (a plain ``Lock``: a hang) or run in the middle of the call (an ``RLock``: a
-    name freed while it is being copied). It gets ``RuntimeError`` instead. Other threads wait.
+    run in the same thread, and a signal handler can run between any two bytecodes; one that
+    touches the same object would wait for a lock its own thread holds (a plain ``Lock``: a
+    hang) or run in the middle of the call (a bare ``RLock``: a name freed while it is being
+    copied). It gets ``RuntimeError`` instead; other threads wait. The owner is the ``RLock``'s
+    own, recorded atomically by its C acquire: an owner field kept beside a plain lock left a
+    moment where a signal handler saw the lock held by nobody it knew, and waited forever.
     """
 
-    __slots__ = ("_lock", "_owner")
+    __slots__ = ("_lock",)
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._owner: int | None = None
+        self._lock = threading.RLock()
 
     def __enter__(self) -> None:
-        me = threading.get_ident()
-        if not self._lock.acquire(False):
-            if self._owner == me:
-                raise RuntimeError(
-                    "an object that owns ffibench library memory was used re-entrantly (from a "
-                    "finaliser or a signal handler) while one of its calls ran in this thread"
-                )
-            self._lock.acquire()
-        self._owner = me
+        if self._lock._is_owned():  # type: ignore[attr-defined]
+            raise RuntimeError(
+                "an object that owns ffibench library memory was used re-entrantly (from a "
+                "finaliser or a signal handler) while one of its calls ran in this thread"
+            )
+        self._lock.acquire()
 
     def __exit__(self, *exception: object) -> None:
-        self._owner = None
         self._lock.release()
 
 
@@ -159,8 +157,14 @@ class PayrollMethods:
         lock = getattr(table, "_lock", None)
         if lock is None:
             return
+        # This thread inside one of the payroll's own calls (a finaliser, a signal handler,
+        # an argument's __index__ calling __del__ by hand): freeing now would pull the table
+        # out from under that call.
+        inside_a_call = lock._is_owned()
         with lock:
-            if table._views:
+            # Then, or while a view lives, only mark it: the last view's release, or the real
+            # finaliser later, frees it.
+            if table._views or inside_a_call:
                 table._free_pending = True
                 return
             handle, table._handle = table._handle, self._null_handle

@@ -209,7 +209,8 @@ class Payroll(PayrollMethods):
     def __getitem__(self, index: int) -> Person:
         struct = PersonStruct()
         with self._lock:
-            check(_get(self._handle, resolve_index(index, len(self)), byref(struct)))
+            position = resolve_index(index, len(self))  # may run the caller's __index__
+            check(_get(self._handle, position, byref(struct)))
         return Person._adopt(struct)
 
     def append(self, person: Person) -> None:
