@@ -18,7 +18,7 @@ object would keep a pointer to the freed memory (a read after free, found by rev
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy
@@ -33,6 +33,8 @@ __all__ = [
     "PersonMethods",
     "RecordMethods",
     "finalised",
+    "struct_age",
+    "struct_salary",
 ]
 
 #: ``FFIBENCH_PAYROLL_BANDS_MAX``: one band per age at most.
@@ -73,6 +75,23 @@ class Exclusive:
 
     def __exit__(self, *exception: object) -> None:
         self._lock.release()
+
+
+def struct_age(person: Any) -> int:
+    """A C-ABI Person's ``age`` getter: the struct's field (a ctypes Structure or a cffi cdata
+    alike), read without the lock, since the struct is memory the person owns."""
+    try:
+        return person._struct.age  # type: ignore[no-any-return]
+    except AttributeError:  # the struct is None: freed
+        raise finalised("Person") from None
+
+
+def struct_salary(person: Any) -> float:
+    """A C-ABI Person's ``salary`` getter (see :func:`struct_age`)."""
+    try:
+        return person._struct.salary  # type: ignore[no-any-return]
+    except AttributeError:
+        raise finalised("Person") from None
 
 
 class PersonMethods:
@@ -208,9 +227,13 @@ class PayrollMethods:
                 "delete them, or copy them with numpy.array(view), first"
             )
 
-    def _column(self, lend: Callable[[], tuple[int | None, int]], dtype: Any) -> Any:
-        """A read-only NumPy view of a column: ``lend()`` asks the library for its address and
-        length (taking ``_lock`` itself).
+    def _lend(self, function: Any, element: Any) -> tuple[int | None, int]:
+        """Call the library's column function (``ffibench_payroll_ages``…) for a column of
+        ``element`` under ``_lock``: the column's address (``None`` for NULL) and length."""
+        raise NotImplementedError
+
+    def _column(self, function: Any, element: Any, dtype: Any) -> Any:
+        """A read-only NumPy view of the column that ``self._lend(function, element)`` lends.
 
         The view is counted before the library is asked, not after: any allocation in
         between can run a finaliser, and one that appends would otherwise move the column
@@ -221,7 +244,7 @@ class PayrollMethods:
         with table._lock:
             table._views += 1
         try:
-            address, length = lend()
+            address, length = self._lend(function, element)
             if length == 0:
                 self._unlend()
                 return numpy.empty(0, dtype=dtype)

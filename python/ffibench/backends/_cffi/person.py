@@ -29,7 +29,8 @@ from ffibench.backends._capi.person import (
     PayrollMethods,
     PersonMethods,
     RecordMethods,
-    finalised,
+    struct_age,
+    struct_salary,
 )
 from ffibench.pure.person import (
     check_count,
@@ -83,31 +84,19 @@ class Person(PersonMethods):
         with self._lock:
             check(lib.ffibench_person_set_name(self._live(), data, len(data)))
 
-    @property
-    def age(self) -> int:
-        try:
-            return self._struct.age
-        except AttributeError:
-            raise finalised("Person") from None
-
-    @age.setter
-    def age(self, value: int) -> None:
+    def _set_age(self, value: int) -> None:
         years = convert_age(value)
         with self._lock:
             check(lib.ffibench_person_set_age(self._live(), years))
 
-    @property
-    def salary(self) -> float:
-        try:
-            return self._struct.salary
-        except AttributeError:
-            raise finalised("Person") from None
+    age = property(struct_age, _set_age)
 
-    @salary.setter
-    def salary(self, value: float) -> None:
+    def _set_salary(self, value: float) -> None:
         pay = convert_salary(value)
         with self._lock:
             check(lib.ffibench_person_set_salary(self._live(), pay))
+
+    salary = property(struct_salary, _set_salary)
 
 
 class PersonRecord(RecordMethods):
@@ -222,9 +211,8 @@ class Payroll(PayrollMethods):
 
     def ages(self) -> Any:
         """The ages as a read-only int64 view of the library's column (no copy)."""
-        return self._column(lambda: self._lend(lib.ffibench_payroll_ages, "int64_t"), numpy.int64)
+        return self._column(lib.ffibench_payroll_ages, "int64_t", numpy.int64)
 
     def salaries(self) -> Any:
         """The salaries as a read-only float64 view of the library's column (no copy)."""
-        lend = lib.ffibench_payroll_salaries
-        return self._column(lambda: self._lend(lend, "double"), numpy.float64)
+        return self._column(lib.ffibench_payroll_salaries, "double", numpy.float64)

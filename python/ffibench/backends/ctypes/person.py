@@ -31,7 +31,8 @@ from ffibench.backends._capi.person import (
     PayrollMethods,
     PersonMethods,
     RecordMethods,
-    finalised,
+    struct_age,
+    struct_salary,
 )
 from ffibench.backends.ctypes._library import String, check, declare
 from ffibench.pure.person import (
@@ -130,31 +131,19 @@ class Person(PersonMethods):
         with self._lock:
             check(_set_name(byref(self._live()), data, len(data)))
 
-    @property
-    def age(self) -> int:
-        try:
-            return self._struct.age  # type: ignore[union-attr]
-        except AttributeError:
-            raise finalised("Person") from None
-
-    @age.setter
-    def age(self, value: int) -> None:
+    def _set_age(self, value: int) -> None:
         years = convert_age(value)
         with self._lock:
             check(_set_age(byref(self._live()), years))
 
-    @property
-    def salary(self) -> float:
-        try:
-            return self._struct.salary  # type: ignore[union-attr]
-        except AttributeError:
-            raise finalised("Person") from None
+    age = property(struct_age, _set_age)
 
-    @salary.setter
-    def salary(self, value: float) -> None:
+    def _set_salary(self, value: float) -> None:
         pay = convert_salary(value)
         with self._lock:
             check(_set_salary(byref(self._live()), pay))
+
+    salary = property(struct_salary, _set_salary)
 
 
 class PersonRecord(RecordMethods):
@@ -260,8 +249,8 @@ class Payroll(PayrollMethods):
 
     def ages(self) -> Any:
         """The ages as a read-only int64 view of the library's column (no copy)."""
-        return self._column(lambda: self._lend(_ages, c_int64), numpy.int64)
+        return self._column(_ages, c_int64, numpy.int64)
 
     def salaries(self) -> Any:
         """The salaries as a read-only float64 view of the library's column (no copy)."""
-        return self._column(lambda: self._lend(_salaries, c_double), numpy.float64)
+        return self._column(_salaries, c_double, numpy.float64)
