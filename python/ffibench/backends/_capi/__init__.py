@@ -76,14 +76,13 @@ def float64_input(xs: object) -> tuple[Any, int, int, bool]:
         return values, address, length, False
     import numpy
 
-    from ffibench.pure.arrays import float64_view
+    from ffibench.pure.arrays import float64_view, read
 
-    with float64_view(xs) as view:  # the spec's checks: type, format, dimensions
-        order = "<" if view.format == "<d" else ">" if view.format in (">d", "!d") else "="
-        try:
-            found = numpy.asarray(xs)
-        except (BufferError, ValueError):  # an indirect (suboffsets) buffer NumPy cannot read
-            found = numpy.frombuffer(view.tobytes(), dtype=f"{order}f8")
+    float64_view(xs).release()  # the spec's checks: type, format, dimensions
+    try:
+        found = numpy.asarray(xs)
+    except (BufferError, ValueError):  # an indirect (suboffsets) buffer NumPy cannot read
+        found = numpy.array(read(xs)[0], dtype=numpy.float64)  # the spec's own reading
     usable = numpy.require(found, dtype=numpy.float64, requirements=("C", "A"))
     return usable, usable.ctypes.data, len(usable), True
 
