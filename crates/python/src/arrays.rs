@@ -80,19 +80,29 @@ pub(crate) mod arrays {
                 error
             }
         })?;
-        let format: String = view.getattr("format")?.extract()?;
-        if ByteOrder::of_float64(&format).is_none() {
+        // Checked before the buffer is asked for: a 0-D view has no shape to describe.
+        float64_order(
+            &view.getattr("format")?.extract::<String>()?,
+            view.getattr("ndim")?.extract()?,
+        )?;
+        PyUntypedBuffer::get(view.as_any())
+    }
+
+    /// The byte order of a buffer with this struct-module `format` and number of
+    /// `dimensions`, checked as the spec checks: `TypeError` for another format first, then
+    /// `ValueError` unless it is 1-D.
+    fn float64_order(format: &str, dimensions: usize) -> PyResult<ByteOrder> {
+        let Some(order) = ByteOrder::of_float64(format) else {
             return Err(PyTypeError::new_err(format!(
                 "xs must hold float64 values, not buffer format {format:?}"
             )));
-        }
-        let dimensions: usize = view.getattr("ndim")?.extract()?;
+        };
         if dimensions != 1 {
             return Err(PyValueError::new_err(format!(
                 "xs must be 1-D, not {dimensions}-D"
             )));
         }
-        PyUntypedBuffer::get(view.as_any())
+        Ok(order)
     }
 
     /// The values of a 1-D float64 buffer of any alignment, stride and byte order, copied in
@@ -154,18 +164,7 @@ pub(crate) mod arrays {
                 });
             }
             let buffer = buffer_of(xs)?;
-            let format = buffer.format().to_string_lossy().into_owned();
-            let Some(order) = ByteOrder::of_float64(&format) else {
-                return Err(PyTypeError::new_err(format!(
-                    "xs must hold float64 values, not buffer format {format:?}"
-                )));
-            };
-            if buffer.dimensions() != 1 {
-                return Err(PyValueError::new_err(format!(
-                    "xs must be 1-D, not {}-D",
-                    buffer.dimensions()
-                )));
-            }
+            let order = float64_order(&buffer.format().to_string_lossy(), buffer.dimensions())?;
             // In place only when a `&[f64]` over the memory is sound: native order, aligned,
             // contiguous. Anything else (misaligned, strided, reversed, big-endian) is copied
             // once, element by element, in logical order.
