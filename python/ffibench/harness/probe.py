@@ -180,16 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     processes.install_sigterm()
     output = Path(options.output)
     try:
-        scenario = scenarios.get(options.scenario)
-        operation = scenario.operation(options.operation)
-        size = None if options.size == "None" else int(options.size)
-        [participant] = scenarios.participants(scenario, operation, (options.participant,))
-        if participant.function is None:
-            raise RuntimeError(f"{participant.name} cannot run {operation.name}")
-        args = operation.arguments(participant.function, size)
-        metrics = measure(
-            options.kind, operation, participant.function, args, float(options.duration)
+        found = scenarios.benchmark(
+            options.scenario, options.operation, options.size, options.participant
         )
+        function = found.function()
+        args = found.operation.arguments(function, found.size)
+        metrics = measure(options.kind, found.operation, function, args, float(options.duration))
     except Exception as error:
         output.write_text(json.dumps({"error": f"{type(error).__name__}: {error}"}))
         traceback.print_exc()

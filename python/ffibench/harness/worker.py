@@ -57,18 +57,23 @@ def main() -> None:
     for option in _OPTIONS:
         runner.argparser.add_argument(f"--ffibench-{option}", required=True)
     args = runner.parse_args()
-    scenario = scenarios.get(args.ffibench_scenario)
-    operation = scenario.operation(args.ffibench_operation)
-    size = None if args.ffibench_size == "None" else int(args.ffibench_size)
-    [participant] = scenarios.participants(scenario, operation, (args.ffibench_participant,))
-    if participant.function is None:
-        raise SystemExit(f"{participant.name} cannot run {operation.name}: {participant.reason}")
-    call_args = operation.arguments(participant.function, size)
+    found = scenarios.benchmark(
+        args.ffibench_scenario,
+        args.ffibench_operation,
+        args.ffibench_size,
+        args.ffibench_participant,
+    )
+    try:
+        function = found.function()
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
+    operation, size = found.operation, found.size
+    call_args = operation.arguments(function, size)
     unroll = int(args.ffibench_unroll)
     runner.bench_time_func(
-        scenarios.benchmark_id(scenario.name, operation.name, size, participant.name),
+        scenarios.benchmark_id(found.scenario.name, operation.name, size, found.participant.name),
         make_timer(operation.code(len(call_args)), len(call_args), unroll),
-        participant.function,
+        function,
         *call_args,
         inner_loops=unroll,
     )

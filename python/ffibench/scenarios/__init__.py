@@ -22,6 +22,7 @@ __all__ = [
     "KINDS",
     "REFERENCE",
     "Anchor",
+    "Benchmark",
     "Bounded",
     "Load",
     "Operation",
@@ -29,6 +30,7 @@ __all__ = [
     "Scenario",
     "Work",
     "all_scenarios",
+    "benchmark",
     "benchmark_id",
     "exact",
     "get",
@@ -378,6 +380,34 @@ def participants(
         if operation.name in anchor.functions
     ]
     return [p for p in found if names is None or p.name in names]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One participant of one operation at one size, as a worker process is told it on its
+    command line, looked up with :func:`benchmark`."""
+
+    scenario: Scenario
+    operation: Operation
+    size: int | None
+    participant: Participant
+
+    def function(self) -> Callable[..., Any]:
+        """The participant's function; ``RuntimeError`` when it cannot run the operation."""
+        if self.participant.function is None:
+            raise RuntimeError(
+                f"{self.participant.name} cannot run {self.operation.name}: "
+                f"{self.participant.reason}"
+            )
+        return self.participant.function
+
+
+def benchmark(scenario: str, operation: str, size: str, participant: str) -> Benchmark:
+    """The benchmark a worker's options name (``size`` as text, ``"None"`` for none)."""
+    found = get(scenario)
+    chosen = found.operation(operation)
+    [taking_part] = participants(found, chosen, (participant,))
+    return Benchmark(found, chosen, None if size == "None" else int(size), taking_part)
 
 
 def participant_names(scenario: Scenario) -> list[str]:
