@@ -33,6 +33,21 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def simd() -> list[str]:
+    """The vector instruction sets the CPU reports (x86: AVX-512F, AVX2, FMA; Arm: NEON/ASIMD,
+    SVE), widest first; empty where /proc/cpuinfo says nothing."""
+    known = ("avx512f", "avx2", "fma", "sse4_2", "sve", "asimd", "neon")
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return []
+    flags = set()
+    for line in text.splitlines():
+        if line.startswith(("flags", "Features")):
+            flags.update(line.split(":", 1)[1].split())
+    return [name for name in known if name in flags]
+
+
 def git_commit() -> str | None:
     """The commit of the source tree, with ``-dirty`` when it has uncommitted changes."""
     commit = _command("git", "-C", str(_ROOT), "rev-parse", "HEAD")
@@ -77,6 +92,7 @@ def collect(quick: bool) -> dict[str, Any]:
         "git": git_commit(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
+        "simd": simd(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
         "python_implementation": platform.python_implementation(),
