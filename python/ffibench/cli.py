@@ -76,10 +76,41 @@ def _parser() -> _Parser:
     )
     compare.add_argument("old", type=Path, metavar="OLD")
     compare.add_argument("new", type=Path, metavar="NEW")
+    compare.add_argument(
+        "--format",
+        choices=("markdown", "html"),
+        default="markdown",
+        help="markdown (the default; with -o DIR also the plot of ratios as compare.png) or "
+        "html (one self-contained page with the plot)",
+    )
+    compare.add_argument(
+        "-o", "--output", type=Path, metavar="PATH", help="html: the page; markdown: a directory"
+    )
+    compare.add_argument(
+        "--fail-slower",
+        type=float,
+        metavar="PCT",
+        help="exit with status 1 when a row got significantly slower (or worse) by more than "
+        "PCT percent, judged as the table judges it",
+    )
 
     report = commands.add_parser("report", help="show a results file")
     report.add_argument("file", type=Path, metavar="FILE")
-    report.add_argument("--format", choices=("table", "markdown"), default="table")
+    report.add_argument(
+        "--format",
+        choices=("table", "markdown", "html", "pyperf"),
+        default="table",
+        help="table (the terminal), markdown (with -o DIR: report.md and its plots as PNG), "
+        "html (one self-contained page with plots) or pyperf (a pyperf suite for "
+        "`python -m pyperf compare_to`)",
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="where to write: a directory for markdown, a file for html and pyperf",
+    )
     report.add_argument(
         "--width",
         type=int,
@@ -200,11 +231,58 @@ def _report(args: argparse.Namespace) -> int:
         document = load(args.file)
     except ValueError as error:
         _usage_error(str(error))
-    if args.format == "markdown":
-        sys.stdout.write(report.markdown(document))
-    else:
+    output: Path | None = args.output
+    if args.format == "table":
+        if output is not None:
+            _usage_error("-o is for --format markdown, html or pyperf; redirect the table")
         sys.stdout.write(report.terminal(document, _width(args.width)))
+    elif args.format == "markdown":
+        if output is None:
+            sys.stdout.write(report.markdown(document))
+        else:
+            _check_directory(output)
+            written = report.write_markdown(document, output)
+            sys.stderr.write(f"ffibench: wrote {written} and its plots\n")
+    elif args.format == "html":
+        page = report.html(document)
+        _write(output, page)
+    else:
+        from ffibench.report.export import pyperf_suite
+
+        suite, skipped = pyperf_suite(document)
+        if output is None:
+            _usage_error("--format pyperf needs -o FILE.json (pyperf writes files)")
+        _check_output(output)
+        if output.exists():
+            output.unlink()
+        suite.dump(str(output))
+        for line in skipped:
+            sys.stderr.write(f"ffibench: not exported: {line}\n")
+        sys.stderr.write(f"ffibench: wrote {output} ({len(suite)} benchmarks)\n")
     return 0
+
+
+def _check_directory(path: Path) -> None:
+    """One line and status 2 unless ``path`` is or can be made a directory."""
+    if path.exists() and not path.is_dir():
+        _usage_error(f"-o {path}: not a directory (markdown writes report.md and PNG files)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _usage_error(f"-o {path}: cannot make the directory: {error.strerror or error}")
+
+
+def _write(output: Path | None, text: str) -> None:
+    """``text`` to ``output``, or to stdout without one."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    _check_output(output)
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        _usage_error(f"cannot write {output}: {error.strerror or error}")
+    sys.stderr.write(f"ffibench: wrote {output}\n")
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -215,7 +293,36 @@ def _compare(args: argparse.Namespace) -> int:
         old, new = load(args.old), load(args.new)
     except ValueError as error:
         _usage_error(str(error))
-    sys.stdout.write(report.compare_markdown(old, new))
+    threshold = None
+    if args.fail_slower is not None:
+        if not args.fail_slower >= 0:
+            _usage_error(f"--fail-slower {args.fail_slower:g}: give a percentage, 0 or more")
+        threshold = args.fail_slower / 100.0
+    output: Path | None = args.output
+    changes = report.compare(old, new)
+    if args.format == "html":
+        _write(output, report.compare_html(old, new, threshold, changes))
+    elif output is None:
+        sys.stdout.write(report.compare_markdown(old, new, threshold, changes=changes))
+    else:
+        _check_directory(output)
+        text = report.compare_markdown(old, new, threshold, output, changes)
+        (output / "compare.md").write_text(text, encoding="utf-8")
+        sys.stderr.write(f"ffibench: wrote {output / 'compare.md'}\n")
+    if threshold is None:
+        return 0
+    worse = report.regressions(changes, threshold)
+    for change in worse:
+        size = "" if change.size is None else f" {change.size:,}"
+        sys.stderr.write(
+            f"ffibench: slower: {change.scenario} {change.operation}{size} {change.backend} "
+            f"by {change.regression:.0%}\n"
+        )
+    if worse:
+        sys.stderr.write(
+            f"ffibench: {len(worse)} row(s) got slower by more than {threshold:.0%}\n"
+        )
+        return 1
     return 0
 
 

@@ -183,11 +183,14 @@ def unpaired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -
 @dataclass(frozen=True)
 class Test:
     """Welch's test of two samples: the ratio of their geometric means (``b`` over ``a``), the
-    two-sided p-value, and whether the change is called significant."""
+    two-sided p-value, whether the change is called significant, and the ratio's 95%
+    interval (``low``, ``high``; ``None`` without a test)."""
 
     ratio: float
     p_value: float | None
     significant: bool
+    low: float | None = None
+    high: float | None = None
 
 
 def welch(a: Sequence[float], b: Sequence[float]) -> Test | None:
@@ -208,6 +211,7 @@ def welch(a: Sequence[float], b: Sequence[float]) -> Test | None:
     difference = statistics.fmean(log_b) - statistics.fmean(log_a)
     if var_a + var_b == 0.0:
         p_value = 1.0 if difference == 0.0 else 0.0
+        low = high = ratio
     else:
         t = difference / math.sqrt(var_a + var_b)
         df = (var_a + var_b) ** 2 / (
@@ -215,8 +219,10 @@ def welch(a: Sequence[float], b: Sequence[float]) -> Test | None:
             + (var_b**2 / (len(b) - 1) if var_b else 0.0)
         )
         p_value = 2.0 * (1.0 - t_cdf(abs(t), df))
+        half = t_quantile(0.5 + CONFIDENCE / 2.0, df) * math.sqrt(var_a + var_b)
+        low, high = math.exp(difference - half), math.exp(difference + half)
     big_enough = abs(ratio - 1.0) >= MIN_EFFECT
-    return Test(ratio, p_value, p_value < ALPHA and big_enough)
+    return Test(ratio, p_value, p_value < ALPHA and big_enough, low, high)
 
 
 def percentiles(values: Sequence[float], points: Sequence[float]) -> list[float]:

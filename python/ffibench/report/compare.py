@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ffibench.harness.stats import MIN_EFFECT, welch
+from ffibench.harness.stats import MIN_EFFECT, Test, welch
 from ffibench.report.model import LOWER, NEITHER, Figure, figure
 from ffibench.scenarios import REFERENCE
 
@@ -36,7 +36,8 @@ class Change:
     metric), ``drift`` (the spec's own figure moved: the machine, not the code), ``new``,
     ``missing``, or a status change (``ok -> mismatch``); ``ratio`` is new over old — of the
     figure relative to the spec when the participant was judged that way, else of the figure;
-    ``p_value`` is Welch's, when there was a test."""
+    ``p_value`` is Welch's, when there was a test, and ``low``-``high`` the ratio's 95%
+    interval from it."""
 
     scenario: str
     operation: str
@@ -48,11 +49,30 @@ class Change:
     verdict: str
     ratio: float | None = None
     p_value: float | None = None
+    low: float | None = None
+    high: float | None = None
 
     @property
     def changed(self) -> bool:
         """Whether this row reports a significant change of the figure."""
         return self.verdict in ("faster", "slower", "better", "worse")
+
+    @property
+    def regression(self) -> float | None:
+        """How much worse a significant ``slower``/``worse`` row got, as a fraction (0.25: a
+        quarter slower, or a quarter less throughput); ``None`` otherwise."""
+        if self.verdict not in ("slower", "worse") or self.ratio is None or self.ratio <= 0:
+            return None
+        return self.ratio - 1.0 if self.ratio > 1.0 else 1.0 / self.ratio - 1.0
+
+
+def regressions(changes: list[Change], threshold: float) -> list[Change]:
+    """The rows that got significantly slower or worse by more than ``threshold`` (0.1: 10%)."""
+    return [
+        change
+        for change in changes
+        if (found := change.regression) is not None and found > threshold
+    ]
 
 
 def _key(result: dict[str, Any]) -> Key:
@@ -63,24 +83,34 @@ def _overlap(a: Figure, b: Figure) -> bool:
     return abs(a.median - b.median) <= (a.stdev or 0.0) + (b.stdev or 0.0)
 
 
-def judge(old: Figure, new: Figure) -> tuple[str, float | None, float | None]:
-    """The verdict, ratio (new over old) and p-value of one metric in two runs."""
+Verdict = tuple[str, float | None, float | None, float | None, float | None]
+
+
+def _verdict(new: Figure, test: Test) -> Verdict:
+    if not test.significant or new.better == NEITHER:
+        return "n.s.", test.ratio, test.p_value, test.low, test.high
+    improved = test.ratio < 1.0 if new.better == LOWER else test.ratio > 1.0
+    if new.unit == "ns":
+        word = "faster" if improved else "slower"
+    else:
+        word = "better" if improved else "worse"
+    return word, test.ratio, test.p_value, test.low, test.high
+
+
+def judge(old: Figure, new: Figure) -> Verdict:
+    """The verdict, ratio (new over old), p-value and the ratio's interval of one metric in
+    two runs."""
     if old.median <= 0 or new.median <= 0:
-        return "n.s.", None, None
+        return "n.s.", None, None, None, None
     if old.processes and new.processes:
         test = welch(old.processes, new.processes)
         if test is None:
-            return "n.s.", None, None
-        ratio, p_value, significant = test.ratio, test.p_value, test.significant
+            return "n.s.", None, None, None, None
     else:
-        ratio, p_value = new.median / old.median, None
+        ratio = new.median / old.median
         significant = not _overlap(old, new) and abs(ratio - 1.0) >= MIN_EFFECT
-    if not significant or new.better == NEITHER:
-        return "n.s.", ratio, p_value
-    improved = ratio < 1.0 if new.better == LOWER else ratio > 1.0
-    if new.unit == "ns":
-        return ("faster" if improved else "slower"), ratio, p_value
-    return ("better" if improved else "worse"), ratio, p_value
+        test = Test(ratio, None, significant)
+    return _verdict(new, test)
 
 
 def _relative(result: dict[str, Any], reference: dict[str, Any] | None, metric: str) -> list[float]:
@@ -96,7 +126,7 @@ def _relative(result: dict[str, Any], reference: dict[str, Any] | None, metric: 
 
 def judge_relative(
     old: Figure, new: Figure, old_ratios: list[float], new_ratios: list[float]
-) -> tuple[str, float | None, float | None] | None:
+) -> Verdict | None:
     """The verdict on a participant's figure relative to the spec (``None`` when either run
     has fewer than two pairs): Welch's test on the two runs' per-round ratios."""
     if len(old_ratios) < 2 or len(new_ratios) < 2 or old.median <= 0 or new.median <= 0:
@@ -104,12 +134,7 @@ def judge_relative(
     test = welch(old_ratios, new_ratios)
     if test is None:
         return None
-    if not test.significant or new.better == NEITHER:
-        return "n.s.", test.ratio, test.p_value
-    improved = test.ratio < 1.0 if new.better == LOWER else test.ratio > 1.0
-    if new.unit == "ns":
-        return ("faster" if improved else "slower"), test.ratio, test.p_value
-    return ("better" if improved else "worse"), test.ratio, test.p_value
+    return _verdict(new, test)
 
 
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
@@ -147,10 +172,10 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
                     _relative(previous, spec_of(before, key), metric),
                     _relative(result, spec_of(after, key), metric),
                 )
-            verdict, ratio, p_value = relative or judge(theirs, ours)
+            verdict, ratio, p_value, low, high = relative or judge(theirs, ours)
             if key[3] == REFERENCE and verdict in ("faster", "slower", "better", "worse"):
                 verdict = "drift"
-            changes.append(Change(*key, metric, theirs, ours, verdict, ratio, p_value))
+            changes.append(Change(*key, metric, theirs, ours, verdict, ratio, p_value, low, high))
     for key, result in before.items():
         if key not in seen:
             metric = result.get("primary") or "time_ns"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ffibench.report.model import Crossover, Figure, Speedup
 
 _SI = (("G", 1e9), ("M", 1e6), ("k", 1e3))
@@ -136,3 +138,67 @@ def details(figures: tuple[Figure, ...]) -> str:
     """A row's secondary figures, errors left out when there are none."""
     shown = [f for f in figures if not (f.name.startswith("errors_") and f.median == 0)]
     return ", ".join(format_detail(figure) for figure in shown)
+
+
+def machine(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a run was measured on, as (label, value) pairs, for the top of a report: CPU,
+    cores and vector width, any figure the run measured of the machine itself (peak FLOP/s,
+    copy bandwidth: ``meta["measured"]``), Python, NumPy and its BLAS, Rust and PyO3."""
+    pairs: list[tuple[str, str]] = []
+
+    def add(label: str, value: object) -> None:
+        if value not in (None, "", [], {}):
+            pairs.append((label, str(value)))
+
+    add("CPU", meta.get("cpu"))
+    add("cores", meta.get("cores"))
+    simd = meta.get("simd")
+    if isinstance(simd, list) and simd:
+        add("vector instructions", ", ".join(name.upper().replace("_", ".") for name in simd))
+    measured = meta.get("measured")
+    if isinstance(measured, dict):
+        for name, entry in measured.items():
+            if isinstance(entry, dict) and isinstance(entry.get("value"), int | float):
+                add(
+                    str(entry.get("label") or name),
+                    format_value(float(entry["value"]), str(entry.get("unit") or "")),
+                )
+    add("platform", meta.get("platform"))
+    python = " ".join(
+        str(part) for part in (meta.get("python_implementation"), meta.get("python")) if part
+    )
+    add("Python", python)
+    found = meta.get("blas")
+    blas: dict[str, Any] = found if isinstance(found, dict) else {}
+    numpy = meta.get("numpy")
+    if numpy:
+        library = " ".join(str(blas[key]) for key in ("name", "version") if blas.get(key))
+        add("NumPy", f"{numpy} with {library}" if library else numpy)
+    environment = meta.get("environment")
+    if isinstance(environment, dict) and environment:
+        add("environment", ", ".join(f"{key}={value}" for key, value in environment.items()))
+    add("Rust", meta.get("rustc"))
+    add("PyO3", meta.get("pyo3"))
+    add("cffi", meta.get("cffi"))
+    add("pyperf", meta.get("pyperf"))
+    add("commit", meta.get("git"))
+    when = str(meta.get("started") or "")
+    if isinstance(meta.get("duration_s"), int | float):
+        when += f", {format_duration(float(meta['duration_s']))}"
+    flags = [word for word in ("quick", "interrupted") if meta.get(word)]
+    add("run", ", ".join([when, *flags]) if when or flags else None)
+    return pairs
+
+
+def format_duration(seconds: float) -> str:
+    """``49 min 29 s``, ``9.5 s``.
+
+    Examples
+    --------
+    >>> format_duration(2969.5), format_duration(9.54)
+    ('49 min 30 s', '9.54 s')
+    """
+    if seconds < 60:
+        return f"{seconds:.3g} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"

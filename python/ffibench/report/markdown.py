@@ -7,7 +7,8 @@ from typing import Any
 from ffibench.harness.stats import ALPHA, MIN_EFFECT
 from ffibench.report import format as fmt
 from ffibench.report.compare import Change
-from ffibench.report.model import Report, Row
+from ffibench.report.guide import Sentence
+from ffibench.report.model import Report, Row, row_id
 
 
 def _escape(text: str) -> str:
@@ -20,32 +21,55 @@ def _note(row: Row) -> str:
     return _escape(fmt.details(row.details))
 
 
-def render(report: Report) -> str:
-    """One table per scenario, then its crossovers."""
-    meta = report.meta
-    lines = [
-        f"Run of {meta.get('started')} on {meta.get('cpu')} ({meta.get('cores')} cores), "
-        f"Python {meta.get('python')}, {meta.get('rustc')}, commit {meta.get('git')}"
-        f"{', quick' if meta.get('quick') else ''}"
-        f"{', interrupted' if meta.get('interrupted') else ''}.",
-    ]
-    scenarios = list(dict.fromkeys(group.scenario for group in report.groups))
-    for scenario in scenarios:
+def _machine(report: Report) -> list[str]:
+    return [f"- **{label}**: {_escape(value)}" for label, value in fmt.machine(report.meta)]
+
+
+def _guide(sentences: list[Sentence]) -> list[str]:
+    lines = ["", "## Decision guide", ""]
+    if not sentences:
+        return [*lines, "This run has none of the rows the guide's sentences stand on."]
+    topic = None
+    for sentence in sentences:
+        if sentence.topic != topic:
+            lines += ["", f"**{sentence.topic}**", ""]
+            topic = sentence.topic
+        links = ", ".join(f"[{label}](#{anchor})" for label, anchor in sentence.rows)
+        lines.append(f"- {sentence.text} <sub>Rows: {links}</sub>")
+    return lines
+
+
+def render(
+    report: Report,
+    sentences: list[Sentence] | None = None,
+    plots: dict[str, list[tuple[str, str]]] | None = None,
+) -> str:
+    """The machine, the decision guide (when given), and per scenario its plots (``plots``:
+    scenario -> (title, file) pairs, when given), one table with a row anchor per row, and
+    its crossovers."""
+    lines = ["# ffibench report", "", *_machine(report)]
+    if sentences is not None:
+        lines += _guide(sentences)
+    for scenario in report.scenarios:
         groups = [group for group in report.groups if group.scenario == scenario]
         boundary = any(row.boundary is not None for group in groups for row in group.rows)
-        columns = ["operation", "size", "backend", "median", "spread", "vs python", "95% CI"]
+        columns = ["operation", "size", "backend", "median", "spread", "vs python", "95% CI",
+                   "vs best alternative"]  # fmt: skip
         columns += ["boundary"] if boundary else []
         columns += ["note"]
+        title = report.titles.get(scenario, scenario)
+        lines += ["", f"## {title} ({scenario})" if title != scenario else f"## {scenario}"]
+        for caption, file in (plots or {}).get(scenario, []):
+            lines += ["", f"![{_escape(caption)}]({file})"]
         lines += [
             "",
-            f"### {scenario}",
-            "",
             "| " + " | ".join(columns) + " |",
-            "|---|---:|---|---:|---:|---:|---:|" + ("---:|" if boundary else "") + "---|",
+            "|---|---:|---|---:|---:|---:|---:|---:|" + ("---:|" if boundary else "") + "---|",
         ]
         for group in groups:
             size = "" if group.size is None else f"{group.size:,}"
             for row in group.rows:
+                anchor = row_id(group.scenario, group.operation, group.size, row.participant)
                 cells = [
                     group.operation,
                     size,
@@ -54,9 +78,10 @@ def render(report: Report) -> str:
                     fmt.format_spread(row.figure),
                     fmt.format_speedup(row.speedup, interval=False) if row.speedup else "",
                     fmt.format_interval(row.speedup) if row.speedup else "",
+                    fmt.format_speedup(row.versus_best, interval=False) if row.versus_best else "",
                 ]
                 cells += [fmt.format_boundary(row.boundary)] if boundary else []
-                cells += [_note(row)]
+                cells += [f'<a id="{anchor}"></a>{_note(row)}']
                 lines.append("| " + " | ".join(cells) + " |")
         lines += _crossovers(report, scenario)
     return "\n".join(lines) + "\n"
@@ -81,7 +106,13 @@ def _crossovers(report: Report, scenario: str) -> list[str]:
     return lines
 
 
-def render_compare(old: dict[str, Any], new: dict[str, Any], changes: list[Change]) -> str:
+def render_compare(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    changes: list[Change],
+    plot: str | None = None,
+    threshold: float | None = None,
+) -> str:
     """The comparison of two runs: both runs' machine and commit, a row per benchmark, and a
     count of what changed."""
     lines = [
@@ -89,6 +120,8 @@ def render_compare(old: dict[str, Any], new: dict[str, Any], changes: list[Chang
         f"{run['meta'].get('cpu')}{', quick' if run['meta'].get('quick') else ''}."
         for label, run in (("Old", old), ("New", new))
     ]
+    if plot is not None:
+        lines += ["", f"![Ratios of new to old, with their noise]({plot})"]
     lines += [
         "",
         "| scenario | operation | size | backend | old | new | change | p |",
@@ -121,6 +154,12 @@ def render_compare(old: dict[str, Any], new: dict[str, Any], changes: list[Chang
         + f"; a change is called when Welch's t-test on the log per-process values gives "
         f"p < {ALPHA:g} and it is at least {MIN_EFFECT:.0%}, on each participant's per-round "
         "ratio to the spec (which cancels the machine's drift between runs); the spec's own "
-        "rows show that drift.",
+        "rows show that drift."
+        + (
+            ""
+            if threshold is None
+            else f" The threshold for failing: significantly slower or worse by more than "
+            f"{threshold:.0%}."
+        ),
     ]
     return "\n".join(lines) + "\n"

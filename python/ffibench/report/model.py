@@ -12,6 +12,10 @@ nothing here knows how it will be shown.
   on their logarithms; it is *significant* when the interval leaves out 1. A version-1 file
   has no per-process values: the ratio of medians, significant when median ± stdev do not
   overlap.
+- The best alternative of a group is the fastest (best on its metric) of the participants a
+  Python programmer has without Rust: the spec, a ``python:*`` idiom or a library anchor
+  (``numpy``, ``orjson``...). Each row also carries its speed-up over that one, so no gain is
+  claimed against a weak baseline.
 - A crossover is the smallest size from which a participant is significantly better than the
   best pure Python at that size (the spec or a ``python:*`` idiom) and stays so at every
   larger size measured.
@@ -19,10 +23,12 @@ nothing here knows how it will be shown.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from ffibench import scenarios as _scenarios
 from ffibench._backends import BACKENDS
 from ffibench.harness.criterion import BACKEND as RUST
 from ffibench.harness.metrics import HIGHER, LOWER, NEITHER, better_of, unit_of
@@ -95,6 +101,7 @@ class Row:
     speedup: Speedup | None
     boundary: float | None
     details: tuple[Figure, ...]
+    versus_best: Speedup | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,11 @@ class Group:
     kind: str
     metric: str
     rows: tuple[Row, ...]
+    best: str | None = None
+
+    def row(self, participant: str) -> Row | None:
+        """The row of ``participant``, if it took part."""
+        return next((row for row in self.rows if row.participant == participant), None)
 
 
 @dataclass(frozen=True)
@@ -122,12 +134,36 @@ class Crossover:
 
 @dataclass(frozen=True)
 class Report:
-    """A whole results file: its meta, groups in run order, and crossovers per scenario
-    (operation -> participant -> crossover)."""
+    """A whole results file: its meta, groups in run order, crossovers per scenario
+    (operation -> participant -> crossover), and what the registry says of each scenario
+    (``titles``, and the unit of each operation's size in ``size_units``) where it knows it."""
 
     meta: dict[str, Any]
     groups: tuple[Group, ...]
     crossovers: dict[str, dict[str, dict[str, Crossover]]]
+    titles: dict[str, str] = field(default_factory=dict)
+    size_units: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def scenarios(self) -> list[str]:
+        """The scenarios in run order."""
+        return list(dict.fromkeys(group.scenario for group in self.groups))
+
+    def size_unit(self, scenario: str, operation: str) -> str:
+        """What an operation's size counts ("values", "persons"), or "size"."""
+        return self.size_units.get((scenario, operation), "size")
+
+
+def row_id(scenario: str, operation: str, size: int | None, participant: str) -> str:
+    """A stable anchor for one row, usable as an HTML id and a URL fragment.
+
+    Examples
+    --------
+    >>> row_id("arrays", "sum:list", 1000, "python:builtins")
+    'r-arrays-sum-list-1000-python-builtins'
+    """
+    parts = (scenario, operation, "x" if size is None else str(size), participant)
+    return "r-" + "-".join(re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") for part in parts)
 
 
 def figure(result: dict[str, Any], name: str | None = None) -> Figure | None:
@@ -192,23 +228,36 @@ def is_python(participant: str) -> bool:
     return participant == REFERENCE or participant.startswith(f"{REFERENCE}:")
 
 
+def is_alternative(participant: str) -> bool:
+    """What a Python programmer has without Rust: the spec, an idiom or a library anchor."""
+    return is_python(participant) or (participant not in BACKENDS and participant != RUST)
+
+
 def base_operation(operation: str) -> str:
     """``sum`` of ``sum:list``: the function an operation on one kind of input calls."""
     return operation.split(":", 1)[0]
 
 
+def _versus(
+    result: dict[str, Any], primary: Figure | None, base: dict[str, Any] | None
+) -> Speedup | None:
+    if primary is None or base is None or base["status"] != "ok":
+        return None
+    if result is base:
+        return Speedup(1.0, None, None, False, "reference")
+    found = figure(base, primary.name)
+    return speedup(primary, found) if found is not None else None
+
+
 def _row(
-    result: dict[str, Any], reference: dict[str, Any] | None, native: dict[str, Any] | None
+    result: dict[str, Any],
+    reference: dict[str, Any] | None,
+    native: dict[str, Any] | None,
+    best: dict[str, Any] | None = None,
 ) -> Row:
     ok = result["status"] == "ok"
     primary = figure(result) if ok else None
-    found: Speedup | None = None
-    if primary is not None and reference is not None and reference["status"] == "ok":
-        if result is reference:
-            found = Speedup(1.0, None, None, False, "reference")
-        else:
-            base = figure(reference, primary.name)
-            found = speedup(primary, base) if base is not None else None
+    found = _versus(result, primary, reference)
     boundary = None
     if (
         ok
@@ -237,6 +286,7 @@ def _row(
         speedup=found,
         boundary=boundary,
         details=details,
+        versus_best=_versus(result, primary, best),
     )
 
 
@@ -246,15 +296,16 @@ def _group(
     native: dict[str, Any] | None,
 ) -> Group:
     reference = next((r for r in results if r["backend"] == REFERENCE), None)
+    best = _fastest([r for r in results if r["status"] == "ok" and is_alternative(r["backend"])])
     everything = results + ([native] if native is not None else [])
     rows = tuple(
-        _row(result, reference, native)
+        _row(result, reference, native, best)
         for result in sorted(everything, key=lambda r: _order(r["backend"]))
     )
     first = results[0] if results else native
     assert first is not None
     return Group(*key, kind=first.get("kind", "time"), metric=first.get("primary", "time_ns"),
-                 rows=rows)  # fmt: skip
+                 rows=rows, best=None if best is None else best["backend"])  # fmt: skip
 
 
 def groups(document: dict[str, Any]) -> list[Group]:
@@ -291,7 +342,7 @@ def groups(document: dict[str, Any]) -> list[Group]:
     return out
 
 
-def _best_python(candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _fastest(candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
     best = None
     best_figure = None
     for result in candidates:
@@ -324,7 +375,7 @@ def crossovers(document: dict[str, Any], scenario: str) -> dict[str, dict[str, C
         common = set.intersection(*(set(sizes) for sizes in python.values())) if python else set()
         best: dict[int, dict[str, Any]] = {}
         for size in common:
-            fastest = _best_python([sizes[size] for sizes in python.values()])
+            fastest = _fastest([sizes[size] for sizes in python.values()])
             if fastest is not None:
                 best[size] = fastest
         if len(best) < 2:
@@ -360,14 +411,34 @@ def crossovers(document: dict[str, Any], scenario: str) -> dict[str, dict[str, C
     return table
 
 
+def _registry(names: list[str]) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Titles and size units of the scenarios this installation knows (a results file may
+    come from another version: what is unknown is left out)."""
+    titles: dict[str, str] = {}
+    units: dict[tuple[str, str], str] = {}
+    for name in names:
+        try:
+            scenario = _scenarios.get(name)
+        except (KeyError, ImportError):
+            continue
+        titles[name] = scenario.title
+        for operation in scenario.operations:
+            if operation.size_unit:
+                units[(name, operation.name)] = operation.size_unit
+    return titles, units
+
+
 def build(document: dict[str, Any]) -> Report:
     """The model of a (loaded, checked) results document."""
     found = groups(document)
     names = list(dict.fromkeys(group.scenario for group in found))
+    titles, units = _registry(names)
     return Report(
         meta=document.get("meta", {}),
         groups=tuple(found),
         crossovers={name: table for name in names if (table := crossovers(document, name))},
+        titles=titles,
+        size_units=units,
     )
 
 
@@ -385,5 +456,8 @@ __all__ = [
     "crossovers",
     "figure",
     "groups",
+    "is_alternative",
+    "is_python",
+    "row_id",
     "speedup",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ffibench.harness.metrics import METRICS
 from ffibench.report import format as fmt
+from ffibench.report.guide import Sentence
 from ffibench.report.model import Group, Report, Row
 
 GAP = "  "
@@ -147,9 +148,10 @@ def _crossover_lines(report: Report, scenario: str, width: int) -> list[str]:
     return lines
 
 
-def render(report: Report, width: int = 80) -> str:
+def render(report: Report, width: int = 80, sentences: Sequence[Sentence] = ()) -> str:
     """The whole report as text, every line at most ``width`` columns (participant names and
-    long unbreakable words aside, which are never cut)."""
+    long unbreakable words aside, which are never cut), then the decision guide's
+    ``sentences`` when given."""
     meta = report.meta
     parts = [
         str(meta.get("started") or ""),
@@ -169,4 +171,12 @@ def render(report: Report, width: int = 80) -> str:
         crossover = _crossover_lines(report, scenario, width)
         if crossover:
             lines += ["", *crossover]
+    if sentences:
+        lines += ["", "decision guide (from this run's numbers; `ffibench report --format html`",
+                  "links each sentence to its rows)"]  # fmt: skip
+        for sentence in sentences:
+            lines += textwrap.wrap(
+                f"{sentence.topic}: {sentence.text}", width, initial_indent="- ",
+                subsequent_indent="  ", break_on_hyphens=False,
+            )  # fmt: skip
     return "\n".join(lines) + "\n"
