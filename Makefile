@@ -19,6 +19,9 @@ system-deps:
 	@command -v gcc >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc; }
 	@# wrk drives the servers of load measurements (and their tests)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@# the tests open the HTML report in a real headless browser
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +39,9 @@ test: test-rust test-python
 test-rust: install
 	cargo test --workspace --exclude ffibench-python
 
+# FFIBENCH_REQUIRE_BROWSER: the report's browser test fails instead of skipping without Chromium.
 test-python: install
-	$(BIN)/python -m pytest
+	FFIBENCH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 
 # The full reference run, with the Rust-native (criterion) times beside the boundaries'.
 bench: bench-native

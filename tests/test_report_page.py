@@ -1,0 +1,341 @@
+"""The analysis a user looks at: the HTML page and the Markdown report with plots, the decision
+guide derived from the numbers, compare's plot and threshold, and the pyperf export.
+
+Results files here are synthetic, so each test says exactly which numbers it stands on; the
+last tests open the page in headless Chromium (``make test`` installs it and sets
+``FFIBENCH_REQUIRE_BROWSER``, so that a missing browser fails there instead of skipping).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import browser
+from ffibench import report
+from ffibench.harness.metrics import summary
+from ffibench.harness.results import SCHEMA, entry
+from ffibench.report.export import pyperf_suite
+from ffibench.report.guide import guide
+from ffibench.report.plots import plots
+
+#: Any URL with a scheme that leaves the file: the page must name none.
+EXTERNAL = re.compile(r"(?i)\b(?:https?|ftp|wss?|file)://|//[a-z0-9.-]+\.[a-z]{2,}/")
+JITTER = (1.0, 1.04, 0.97, 1.01, 0.99)
+
+
+def _result(
+    backend: str,
+    median: float,
+    operation: str = "identity",
+    size: int | None = None,
+    scenario: str = "basic",
+    metric: str = "time_ns",
+    kind: str = "time",
+    extra: dict[str, float] | None = None,
+    jitter: tuple[float, ...] = JITTER,
+) -> dict[str, Any]:
+    """An ``ok`` result whose five processes scatter by a few percent around ``median``."""
+    metrics = {metric: summary(metric, [median * factor for factor in jitter])}
+    for name, value in (extra or {}).items():
+        metrics[name] = summary(name, [value * factor for factor in JITTER])
+    return entry(scenario, operation, backend, size, "ok", None, metrics, kind=kind,
+                 primary=metric)  # fmt: skip
+
+
+def _document(results: list[dict[str, Any]], **meta: Any) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "meta": {"started": "2026-12-02T00:00:00+00:00", "cpu": "Test CPU", "cores": 2, **meta},
+        "results": results,
+    }
+
+
+def _calls(ctypes_ns: float) -> list[dict[str, Any]]:
+    return [
+        _result("python", 100.0),
+        _result("pyo3", 40.0),
+        _result("ctypes", ctypes_ns),
+        _result("rust", 1.0),
+    ]
+
+
+def _sized(pyo3: dict[int, float], numpy: dict[int, float]) -> list[dict[str, Any]]:
+    out = []
+    for size in sorted(pyo3):
+        out += [
+            _result("python", size * 100.0, "sum:array", size, "arrays"),
+            _result("numpy", numpy[size], "sum:array", size, "arrays"),
+            _result("pyo3", pyo3[size], "sum:array", size, "arrays"),
+        ]
+    return out
+
+
+def _every_status(loadable: bool = False) -> dict[str, Any]:
+    """Every status, every kind, and metrics missing: a single sample (no spread, no
+    per-process values), a latency without its p99, a group without the spec, and (unless
+    ``loadable``: the loader refuses it) an ``ok`` result without its primary metric."""
+    results = _calls(400.0) + _sized({10: 50.0, 1000: 300.0}, {10: 500.0, 1000: 900.0})
+    results += [
+        entry("basic", "add", "python", None, "ok", None, {"time_ns": summary("time_ns", [90.0])}),
+        entry("basic", "add", "pyo3", None, "mismatch", "got 6, expected 5"),
+        entry("basic", "add", "ctypes", None, "error", "OSError: library not found"),
+        entry("basic", "add", "cffi_abi", None, "not-applicable", "no C compiler for cffi"),
+        entry("basic", "add", "cffi_api", None, "ok", None,
+              {"items_per_s": summary("items_per_s", [1e6])}),
+        entry("basic", "fib", "pyo3", None, "ok", None, {"time_ns": summary("time_ns", [70.0])}),
+        entry("basic", "fib", "ctypes", None, "ok", None, {"time_ns": summary("time_ns", [900.0])}),
+        _result("python", 3e6, "stream", 10, "events", "latency_p50_ns", "latency"),
+        _result("pyo3", 3e4, "stream", 10, "events", "latency_p50_ns", "latency"),
+        _result("python", 2e6, "stream", 100, "events", "latency_p50_ns", "latency",
+                {"latency_p99_ns": 5e6}),
+        _result("pyo3", 2e4, "stream", 100, "events", "latency_p50_ns", "latency",
+                {"latency_p99_ns": 9e4}),
+        _result("python", 2e6, "stream", 1000, "events", "latency_p50_ns", "latency",
+                {"latency_p99_ns": 6e6}),
+        entry("events", "stream", "pyo3", 1000, "error", "the stream stopped: 3 events lost",
+              kind="latency", primary="latency_p50_ns"),
+        _result("python", 1e4, "serve", None, "http", "requests_per_s", "load"),
+        _result("pyo3", 5e4, "serve", None, "http", "requests_per_s", "load"),
+        _result("python", 8e6, "handoff", 1 << 20, "buffers", "peak_rss_bytes", "memory"),
+        _result("pyo3", 4e6, "handoff", 1 << 20, "buffers", "peak_rss_bytes", "memory"),
+        _result("python", 9e7, "handoff", 1 << 26, "buffers", "peak_rss_bytes", "memory"),
+        _result("pyo3", 4.1e6, "handoff", 1 << 26, "buffers", "peak_rss_bytes", "memory"),
+    ]  # fmt: skip
+    if loadable:
+        results = [r for r in results if r["primary"] in r["metrics"] or r["status"] != "ok"]
+    return _document(results, quick=True, simd=["avx512f", "avx2", "fma"], measured={
+        "fma_float64_1core": {"value": 54.8, "unit": "GFLOP/s", "label": "FMA peak, one core"},
+    })  # fmt: skip
+
+
+def _texts(document: dict[str, Any]) -> list[str]:
+    return [sentence.text for sentence in guide(report.build(document))]
+
+
+# The decision guide ---------------------------------------------------------------------
+
+
+def test_call_cost_sentence_follows_the_numbers() -> None:
+    dear = " ".join(_texts(_document(_calls(400.0))))
+    assert "400 ns through ctypes" in dear and "300 ns through ctypes" in dear
+    assert "pyo3 costs no more than a Python call" in dear
+    cheap = " ".join(_texts(_document(_calls(90.0))))
+    assert "No boundary costs measurably more than a Python call" in cheap
+    assert "300 ns" not in cheap
+
+
+def test_sized_sentence_names_the_backend_and_the_size_it_wins_from() -> None:
+    sizes = (10, 1000, 100_000)
+    wins_late = _document(_sized({10: 500.0, 1000: 300.0, 100_000: 1e4},
+                                 {10: 50.0, 1000: 900.0, 100_000: 5e4}))  # fmt: skip
+    [text] = [t for t in _texts(wins_late) if "sum:array" in t]
+    assert text.startswith("Use pyo3 from 1,000 values up for sum:array (5x faster than numpy")
+    wins_everywhere = _document(_sized({s: 10.0 * s for s in sizes}, {s: 50.0 * s for s in sizes}))
+    [text] = [t for t in _texts(wins_everywhere) if "sum:array" in t]
+    assert text.startswith("Use pyo3 at every size measured for sum:array (5x faster")
+    never = _document(_sized({s: 50.0 * s for s in sizes}, {s: 10.0 * s for s in sizes}))
+    [text] = [t for t in _texts(never) if "sum:array" in t]
+    assert text.startswith("Stay with the best Python") and "numpy is 5x faster than pyo3" in text
+
+
+def test_lists_sentence_says_whether_conversion_is_the_work() -> None:
+    def run(list_ns: float) -> str:
+        results = []
+        for size in (10, 1000):
+            for operation, pyo3 in (("sum:list", list_ns * size), ("sum:array", 2.0 * size)):
+                results += [_result("python", 100.0 * size, operation, size, "arrays"),
+                            _result("pyo3", pyo3, operation, size, "arrays")]  # fmt: skip
+        return " ".join(t for t in _texts(_document(results)) if "list" in t.lower())
+
+    assert "converting is the work" in run(40.0) and "about 20x slower" in run(40.0)
+    assert "not what dominates" in run(3.0)
+
+
+def test_a_sentence_whose_rows_are_missing_is_left_out() -> None:
+    assert _texts(_document([_result("python", 100.0), _result("numpy", 10.0)])) == []
+    without_rust_native = _texts(_document(_calls(400.0)[:-1]))
+    assert not any("boundary's share" in text for text in without_rust_native)
+    with_rust_native = _texts(_document(_calls(400.0)))
+    assert not any("boundary's share" in text for text in with_rust_native)  # no large sizes
+    page = report.html(_document([_result("python", 100.0)]))
+    assert "none of the rows the guide" in page
+
+
+def test_every_sentence_links_to_rows_on_the_page() -> None:
+    document = _every_status()
+    page = report.html(document)
+    ids = set(re.findall(r'<tr id="([^"]+)"', page))
+    links = re.findall(r'<a href="#(r-[^"]+)"', page)
+    assert links and set(links) <= ids
+
+
+# The HTML page and the Markdown report ----------------------------------------------------
+
+
+def test_page_shows_every_status_and_missing_metric_and_names_no_external_url() -> None:
+    document = _every_status()
+    page = report.html(document)
+    assert not EXTERNAL.search(page), EXTERNAL.search(page)
+    assert re.findall(r'(?:src|href)="([^"#][^"]*)"', page) == [
+        src for src in re.findall(r'(?:src|href)="([^"#][^"]*)"', page) if src.startswith("data:")
+    ]
+    for text in ("got 6, expected 5", "OSError: library not found", "no C compiler for cffi",
+                 "the stream stopped: 3 events lost", "no figure for the primary metric",
+                 "not-applicable", "mismatch", "FMA peak, one core", "54.8 GFLOP/s",
+                 "AVX512F, AVX2, FMA"):  # fmt: skip
+        assert text in page, text
+    made = plots(report.build(document))
+    missing = [line for plot in made for line in plot.missing]
+    assert any("add, pyo3: mismatch: got 6" in line for line in missing)
+    assert any("stream at 1,000, pyo3: error" in line for line in missing)
+    assert any("add, cffi_api: no figure for the primary metric" in line for line in missing)
+    assert {plot.scenario for plot in made} == {"basic", "arrays", "events", "http", "buffers"}
+    assert all(plot.png.startswith(b"\x89PNG\r\n\x1a\n") for plot in made)
+    assert page.count("<img ") == len(made)
+
+
+def test_markdown_writes_the_tables_and_the_plots_beside_them(tmp_path: Path) -> None:
+    document = _every_status()
+    path = report.write_markdown(document, tmp_path / "out")
+    text = path.read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert images and all((path.parent / name).stat().st_size > 0 for name in images)
+    assert "## Decision guide" in text and "| not-applicable" not in text
+    assert "**not-applicable**: no C compiler for cffi" in text
+    assert not EXTERNAL.search(text)
+
+
+def test_cli_writes_html_and_markdown_and_refuses_what_it_cannot(tmp_path: Path) -> None:
+    results = tmp_path / "run.json"
+    results.write_text(json.dumps(_every_status(loadable=True)), encoding="utf-8")
+
+    def ffibench(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ffibench", *args],
+                              check=False, capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    done = ffibench("report", str(results), "--format", "html", "-o", str(tmp_path / "r.html"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+    done = ffibench("report", str(results), "--format", "markdown", "-o", str(tmp_path / "md"))
+    assert done.returncode == 0 and (tmp_path / "md" / "report.md").is_file(), done.stderr
+    done = ffibench("report", str(results), "--format", "markdown", "-o", str(results))
+    assert done.returncode == 2 and "not a directory" in done.stderr
+    done = ffibench("report", str(results), "--format", "pyperf")
+    assert done.returncode == 2 and "needs -o" in done.stderr
+
+
+# compare ----------------------------------------------------------------------------------
+
+
+def _pair(slower: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    def run(pyo3: float, jitter: tuple[float, ...]) -> dict[str, Any]:
+        return _document([_result("python", 1000.0, "fib"),
+                          _result("pyo3", pyo3, "fib", jitter=jitter),
+                          _result("ctypes", 500.0, "fib")])  # fmt: skip
+
+    return run(100.0, JITTER), run(100.0 * slower, JITTER[::-1])
+
+
+@pytest.mark.parametrize(("slower", "threshold", "status"),
+                         [(1.5, "20", 1), (1.5, "60", 0), (1.0, "0", 0)])  # fmt: skip
+def test_compare_fails_only_beyond_the_users_threshold(
+    tmp_path: Path, slower: float, threshold: str, status: int
+) -> None:
+    old, new = _pair(slower)
+    (tmp_path / "old.json").write_text(json.dumps(old), encoding="utf-8")
+    (tmp_path / "new.json").write_text(json.dumps(new), encoding="utf-8")
+    page = tmp_path / "compare.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "ffibench", "compare", str(tmp_path / "old.json"),
+         str(tmp_path / "new.json"), "--format", "html", "-o", str(page),
+         "--fail-slower", threshold],
+        check=False, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == status, done.stderr
+    assert ("basic fib pyo3 by 50%" in done.stderr) == (status == 1)
+    text = page.read_text(encoding="utf-8")
+    assert "<img " in text and not EXTERNAL.search(text)
+
+
+def test_compare_markdown_writes_its_plot(tmp_path: Path) -> None:
+    old, new = _pair(1.5)
+    text = report.compare_markdown(old, new, 0.1, tmp_path)
+    assert "![Ratios of new to old" in text and (tmp_path / "compare.png").stat().st_size > 0
+    [change] = report.regressions(report.compare(old, new), 0.1)
+    assert change.backend == "pyo3" and change.regression == pytest.approx(0.5, rel=0.01)
+    assert change.low is not None and change.high is not None
+    assert change.low < change.ratio < change.high  # type: ignore[operator]
+
+
+# pyperf ------------------------------------------------------------------------------------
+
+
+def test_pyperf_compare_to_reads_the_export(tmp_path: Path) -> None:
+    old, new = _pair(1.5)
+    old["results"].append(_result("pyo3", 5e4, "serve", None, "http", "requests_per_s", "load"))
+    old["results"].append(entry("basic", "fib", "cffi_abi", None, "not-applicable", "no cffi"))
+    files = []
+    for name, document in (("old", old), ("new", new)):
+        source = tmp_path / f"{name}.json"
+        source.write_text(json.dumps(document), encoding="utf-8")
+        target = tmp_path / f"{name}-pyperf.json"
+        done = subprocess.run(
+            [sys.executable, "-m", "ffibench", "report", str(source), "--format", "pyperf",
+             "-o", str(target)], check=False, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        files.append(str(target))
+    compared = subprocess.run([sys.executable, "-m", "pyperf", "compare_to", *files],
+                              check=False, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert compared.returncode == 0, compared.stderr
+    assert "basic/fib/pyo3" in compared.stdout and "1.50x slower" in compared.stdout
+    suite, skipped = pyperf_suite(old)
+    names = suite.get_benchmark_names()
+    assert "http/serve/pyo3 (s per requests)" in names
+    rate = suite.get_benchmark("http/serve/pyo3 (s per requests)")
+    assert rate.get_unit() == "second" and rate.median() == pytest.approx(2e-5, rel=0.05)
+    assert skipped == ["basic/fib/cffi_abi: not-applicable"]
+
+
+# A real browser ----------------------------------------------------------------------------
+
+
+def _require_browser() -> None:
+    if browser.chromium() is None:
+        if os.environ.get("FFIBENCH_REQUIRE_BROWSER"):
+            pytest.fail("FFIBENCH_REQUIRE_BROWSER is set but no chromium is on PATH")
+        pytest.skip("no chromium on PATH (make test installs it)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "source",
+    ["synthetic", "docs/results/reference.json"],
+)
+def test_page_loads_offline_in_chromium_with_every_plot_drawn(tmp_path: Path, source: str) -> None:
+    _require_browser()
+    if source == "synthetic":
+        document = _every_status()
+    else:
+        document = json.loads((Path(__file__).parents[1] / source).read_text(encoding="utf-8"))
+    page = tmp_path / "report.html"
+    page.write_text(report.html(document), encoding="utf-8")
+    shot = tmp_path / "report.png"
+    loaded = browser.load(page, screenshot=shot, timeout=120)
+    assert loaded.console == []
+    assert all(url.startswith(("file:", "data:")) for url in loaded.requests), loaded.requests
+    expected = len(plots(report.build(document)))
+    assert len(loaded.images) == expected
+    for image in loaded.images:
+        assert image["natural_width"] > 0 and image["natural_height"] > 0, image
+        assert image["width"] > 0 and image["height"] > 0, image
+    assert loaded.title.startswith("ffibench report")
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 10_000
