@@ -220,6 +220,9 @@ def _run(args: argparse.Namespace) -> int:
         _usage_error(f"cannot write the results to {output}: {error.strerror or error}")
     sys.stdout.write(report.terminal(results.document, _width()))
     console.print(f"results: {output}")
+    console.print(
+        f"plots and the decision guide: ffibench report {output} --format html -o report.html"
+    )
     return 0
 
 
@@ -319,9 +322,7 @@ def _compare(args: argparse.Namespace) -> int:
             f"by {change.regression:.0%}\n"
         )
     if worse:
-        sys.stderr.write(
-            f"ffibench: {len(worse)} row(s) got slower by more than {threshold:.0%}\n"
-        )
+        sys.stderr.write(f"ffibench: {len(worse)} row(s) got slower by more than {threshold:.0%}\n")
         return 1
     return 0
 

@@ -172,9 +172,7 @@ def sized(report: Report, scenario: str) -> list[Sentence]:
         if group.scenario == scenario and group.size is not None:
             by_operation[group.operation].append(group)
     topic = report.titles.get(scenario, scenario)
-    use: dict[tuple[str, int, bool, str], list[tuple[str, list[tuple[str, str]]]]] = defaultdict(
-        list
-    )
+    use: dict[tuple[str, str], list[tuple[str, list[tuple[str, str]]]]] = defaultdict(list)
     stay: list[tuple[str, list[tuple[str, str]]]] = []
     for operation, found in by_operation.items():
         found.sort(key=lambda g: g.size or 0)
@@ -211,7 +209,14 @@ def sized(report: Report, scenario: str) -> list[Sentence]:
             )
             assert start.size is not None
             unit = report.size_unit(scenario, operation)
-            use[(name, start.size, start is found[0], unit)].append((detail, cited))
+            where = (
+                "at every size measured"
+                if start is found[0]
+                else f"at the largest size measured, {start.size:,} {unit},"
+                if start is largest
+                else f"from {start.size:,} {unit} up"
+            )
+            use[(name, where)].append((detail, cited))
         else:
             speed = winner.versus_best
             if _loses(speed):
@@ -225,8 +230,7 @@ def sized(report: Report, scenario: str) -> list[Sentence]:
             cited = [_cite(largest, winner), _cite(largest, best)]
             stay.append((f"{operation} ({verdict} at {_size(report, largest)})", cited))
     sentences = []
-    for (participant, first, smallest, unit), items in use.items():
-        where = "at every size measured" if smallest else f"from {first:,} {unit} up"
+    for (participant, where), items in use.items():
         text = (
             f"Use {participant} {where} for "
             + _series([detail for detail, _ in items])

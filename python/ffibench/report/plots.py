@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure as Canvas
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from PIL import Image
 
 from ffibench._backends import BACKENDS
@@ -100,10 +100,29 @@ def _png(canvas: Canvas) -> bytes:
     return out.getvalue()
 
 
-def _lean(axes: Axes) -> None:
-    """No minor ticks on log axes: hundreds of tick artists each, and half a plot's time."""
-    for axis in (axes.xaxis, axes.yaxis):
+def _compact(value: float) -> str:
+    """A size on an axis: ``10``, ``1k``, ``100k``, ``10M``."""
+    for suffix, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:g}{suffix}"
+    return f"{value:g}"
+
+
+def _lean(axes: Axes, y_format: Callable[[float], str] | None = None) -> None:
+    """Ticks a reader can use, cheaply: no minor ticks on log axes (hundreds of tick artists
+    each, and half a plot's time), major ticks at 1-2-5 when an axis spans two decades or
+    less (else one decade may have no label at all), and labels in the data's own unit."""
+    for axis, limits in ((axes.xaxis, axes.get_xlim()), (axes.yaxis, axes.get_ylim())):
         axis.set_minor_locator(NullLocator())
+        if axis.get_scale() != "log":
+            continue
+        low, high = sorted(limits)
+        if low > 0 and math.log10(high / low) <= 2.0:
+            axis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+    if axes.xaxis.get_scale() == "log":
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _compact(value)))
+    if y_format is not None:
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: y_format(value)))
 
 
 def _metric_label(name: str, unit: str) -> str:
@@ -169,7 +188,7 @@ def _speedup_panel(
     axes.set_ylabel("times better (log)", fontsize=8)
     axes.grid(True, which="major", alpha=0.3)
     axes.tick_params(labelsize=7)
-    _lean(axes)
+    _lean(axes, lambda value: f"{value:g}x")
 
 
 def _sized(report: Report, scenario: str, operation: str, groups: list[Group]) -> Plot:
@@ -181,6 +200,7 @@ def _sized(report: Report, scenario: str, operation: str, groups: list[Group]) -
     missing: list[str] = []
     names = list(dict.fromkeys(row.participant for group in groups for row in group.rows))
     unit_label = ""
+    first_unit = ""
     for name in names:
         points = []
         for group in groups:
@@ -198,6 +218,7 @@ def _sized(report: Report, scenario: str, operation: str, groups: list[Group]) -
         first = points[0][1].figure
         assert first is not None
         unit_label = _metric_label(first.name, first.unit)
+        first_unit = first.unit
         colour, style = palette.colour(name), palette.line(name)
         metric_axes.plot(
             sizes, medians, marker="o", markersize=3, color=colour, linestyle=style, label=name
@@ -228,7 +249,8 @@ def _sized(report: Report, scenario: str, operation: str, groups: list[Group]) -
     metric_axes.grid(True, which="major", alpha=0.3)
     metric_axes.tick_params(labelsize=7)
     metric_axes.legend(fontsize=7, loc="best")
-    _lean(metric_axes)
+    metric_unit = first_unit
+    _lean(metric_axes, lambda value: fmt.format_value(value, metric_unit))
     _speedup_panel(
         spec_axes, groups, palette, lambda row: row.speedup, "vs python (the spec), 95% CI"
     )
@@ -354,7 +376,7 @@ def compare_plot(changes: list[Change], threshold: float | None) -> Plot | None:
             label=f"{verdict} ({len(chosen)})",
         )  # fmt: skip
     axes.set_yscale("log")
-    _lean(axes)
+    _lean(axes, lambda value: f"{value:g}x")
     axes.set_xlabel("rows, sorted by ratio", fontsize=8)
     axes.set_ylabel("new / old (log), 95% interval", fontsize=8)
     axes.tick_params(labelsize=7)

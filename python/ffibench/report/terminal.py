@@ -172,11 +172,21 @@ def render(report: Report, width: int = 80, sentences: Sequence[Sentence] = ()) 
         if crossover:
             lines += ["", *crossover]
     if sentences:
-        lines += ["", "decision guide (from this run's numbers; `ffibench report --format html`",
-                  "links each sentence to its rows)"]  # fmt: skip
+        lines += [
+            "",
+            *textwrap.wrap(
+                "decision guide, from this run's numbers (the HTML report, "
+                "--format html, links each sentence to its rows):",
+                width,
+            ),
+        ]
+        topic = None
         for sentence in sentences:
+            if sentence.topic != topic:
+                lines += ["", sentence.topic]
+                topic = sentence.topic
             lines += textwrap.wrap(
-                f"{sentence.topic}: {sentence.text}", width, initial_indent="- ",
-                subsequent_indent="  ", break_on_hyphens=False,
+                sentence.text, width, initial_indent="- ", subsequent_indent="  ",
+                break_on_hyphens=False,
             )  # fmt: skip
     return "\n".join(lines) + "\n"
