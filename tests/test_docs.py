@@ -38,3 +38,27 @@ def test_every_named_results_file_exists_and_loads(page: Path, path: Path) -> No
     assert path.is_file(), f"{page.relative_to(ROOT)} names {path.relative_to(ROOT)}, missing"
     document = load(path)
     assert document["results"], f"{path.relative_to(ROOT)} has no results"
+
+
+# A relative link or image in Markdown: ](target) without a scheme or an in-page anchor.
+LINK = re.compile(r"\]\((?![a-z]+:|#)([^)\s]+)\)")
+
+
+def local_links() -> list[tuple[Path, str]]:
+    return [
+        (page, target)
+        for page in PAGES
+        for target in sorted(set(LINK.findall(page.read_text(encoding="utf-8"))))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("page", "target"),
+    local_links(),
+    ids=lambda value: str(value.relative_to(ROOT)) if isinstance(value, Path) else str(value),
+)
+def test_every_local_link_and_plot_exists(page: Path, target: str) -> None:
+    path = (page.parent / target.split("#", 1)[0]).resolve()
+    assert path.exists(), f"{page.relative_to(ROOT)} links {target}, which is missing"
+    if path.suffix == ".png":
+        assert path.read_bytes().startswith(b"\x89PNG"), f"{target} is not a PNG"

@@ -26,9 +26,9 @@ def _machine(report: Report) -> list[str]:
 
 
 def _guide(sentences: list[Sentence]) -> list[str]:
-    lines = ["", "## Decision guide", ""]
+    lines = ["", "## Decision guide"]
     if not sentences:
-        return [*lines, "This run has none of the rows the guide's sentences stand on."]
+        return [*lines, "", "This run has none of the rows the guide's sentences stand on."]
     topic = None
     for sentence in sentences:
         if sentence.topic != topic:
