@@ -12,7 +12,8 @@ from ffibench.report.model import Report, Row, row_id
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    """Text safe in a table cell: pipes escaped, line breaks made spaces."""
+    return " ".join(text.replace("|", "\\|").splitlines())
 
 
 def _note(row: Row) -> str:
@@ -71,9 +72,9 @@ def render(
             for row in group.rows:
                 anchor = row_id(group.scenario, group.operation, group.size, row.participant)
                 cells = [
-                    group.operation,
+                    _escape(group.operation),
                     size,
-                    row.participant,
+                    _escape(row.participant),
                     fmt.format_figure(row.figure),
                     fmt.format_spread(row.figure),
                     fmt.format_speedup(row.speedup, interval=False) if row.speedup else "",

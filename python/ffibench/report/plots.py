@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure as Canvas
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
@@ -223,7 +224,12 @@ def _sized(report: Report, scenario: str, operation: str, groups: list[Group]) -
         metric_axes.plot(
             sizes, medians, marker="o", markersize=3, color=colour, linestyle=style, label=name
         )
-        low = [max(r.figure.median - (r.figure.stdev or 0.0), 0.0) for _, r in points if r.figure]
+        # the band's floor stays above zero on a log axis: a tenth of the median at most
+        low = [
+            max(r.figure.median - (r.figure.stdev or 0.0), r.figure.median / 10.0)
+            for _, r in points
+            if r.figure
+        ]
         high = [r.figure.median + (r.figure.stdev or 0.0) for _, r in points if r.figure]
         metric_axes.fill_between(sizes, low, high, color=colour, alpha=0.15, linewidth=0)
         tail = [
@@ -317,7 +323,13 @@ def _single(report: Report, scenario: str, groups: list[Group]) -> Plot:
 
 
 def plots(report: Report) -> list[Plot]:
-    """Every plot of a report, scenario by scenario in run order."""
+    """Every plot of a report, scenario by scenario in run order. Names are drawn as plain
+    text (a ``$`` in an operation's name is not the start of a formula)."""
+    with rc_context({"text.parse_math": False}):
+        return _plots(report)
+
+
+def _plots(report: Report) -> list[Plot]:
     out = []
     for scenario in report.scenarios:
         by_operation: dict[str, list[Group]] = defaultdict(list)
@@ -326,10 +338,11 @@ def plots(report: Report) -> list[Plot]:
                 by_operation[group.operation].append(group)
         single: list[Group] = []
         for operation, groups in by_operation.items():
-            sized = sorted((g for g in groups if g.size is not None), key=lambda g: g.size or 0)
+            # a log axis has no place for a size of 0 (or less): such a group is a bar chart's
+            sized = sorted((g for g in groups if (g.size or 0) > 0), key=lambda g: g.size or 0)
             if len(sized) >= 2:
                 out.append(_sized(report, scenario, operation, sized))
-                single += [g for g in groups if g.size is None]
+                single += [g for g in groups if (g.size or 0) <= 0]
             else:
                 single += groups
         if single:
