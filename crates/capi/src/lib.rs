@@ -9,11 +9,13 @@
 mod arrays;
 mod basic;
 mod error;
+mod matmul;
 mod person;
 
 pub use arrays::*;
 pub use basic::*;
 pub use error::{Status, ffibench_last_error_message};
+pub use matmul::*;
 pub use person::*;
 
 use std::ffi::c_char;

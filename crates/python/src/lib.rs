@@ -6,11 +6,13 @@
 
 mod arrays;
 mod basic;
+mod buffer;
 mod error;
+mod matmul;
 mod person;
 
 /// The scenario submodules of `ffibench._native`, one per scenario.
-const SUBMODULES: &[&str] = &["basic", "person", "arrays"];
+const SUBMODULES: &[&str] = &["basic", "person", "arrays", "matmul"];
 
 use pyo3::prelude::*;
 
@@ -36,6 +38,8 @@ mod native {
     use super::arrays::arrays;
     #[pymodule_export]
     use super::basic::basic;
+    #[pymodule_export]
+    use super::matmul::matmul;
     #[pymodule_export]
     use super::person::person;
 

@@ -3,8 +3,9 @@
 # run time the extension module beside it is imported, never this folder.
 from ffibench._native import arrays as arrays
 from ffibench._native import basic as basic
+from ffibench._native import matmul as matmul
 from ffibench._native import person as person
 
-__all__ = ["arrays", "basic", "build_info", "person"]
+__all__ = ["arrays", "basic", "build_info", "matmul", "person"]
 
 def build_info() -> dict[str, str]: ...
