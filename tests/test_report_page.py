@@ -8,11 +8,14 @@ last tests open the page in headless Chromium (``make test`` installs it and set
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +235,140 @@ def test_cli_writes_html_and_markdown_and_refuses_what_it_cannot(tmp_path: Path)
     assert done.returncode == 2 and "needs -o" in done.stderr
 
 
+# Hostile and odd results files ---------------------------------------------------------------
+
+#: A name that is markup in HTML and Markdown, a formula to matplotlib, two lines, a word
+#: longer than any file name, and scripts the plot font lacks.
+HOSTILE = ('<script>alert(1)</script><img src=x onerror=alert(1)> "q" \'s\' | a\nb $x^2$ '
+           + "W" * 300 + " é漢字🙂")  # fmt: skip
+#: What the page itself is made of: anything else came from the data.
+TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "nav", "a",
+        "dl", "dt", "dd", "section", "p", "ul", "li", "b", "code", "details", "summary",
+        "figure", "img", "figcaption", "div", "small", "table", "thead", "tbody", "tr", "th",
+        "td"}  # fmt: skip
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes.update(name for name, _ in attrs)
+
+
+def _hostile() -> dict[str, Any]:
+    results = []
+    for backend in ("python", "pyo3", "ctypes", f"python:{HOSTILE}", HOSTILE, "rust"):
+        results.append(_result(backend, 100.0, HOSTILE, None, HOSTILE))
+        for size in (10, 1000):
+            for operation, cost in ((f"{HOSTILE}:list", 2.0), (f"{HOSTILE}:array", 1.0)):
+                results.append(_result(backend, size * cost, operation, size, HOSTILE))
+    results.append(entry(HOSTILE, HOSTILE, "cffi_abi", None, "error", HOSTILE))
+    for size in (10, 1000):  # a sized operation without one figure: a plot without a line
+        results.append(entry(HOSTILE, "broken", "pyo3", size, "error", HOSTILE))
+    measured = {HOSTILE: {"value": 1.0, "unit": HOSTILE, "label": HOSTILE}}
+    return _document(results, cpu=HOSTILE, git=HOSTILE, environment={HOSTILE: HOSTILE},
+                     measured=measured)  # fmt: skip
+
+
+def test_names_from_the_results_file_stay_text_in_every_output(tmp_path: Path) -> None:
+    document = _hostile()
+    page = report.html(document)
+    parsed = _Tags()
+    parsed.feed(page)
+    assert parsed.tags <= TAGS and "onerror" not in parsed.attributes
+    text = report.write_markdown(document, tmp_path / "md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert images and all((tmp_path / "md" / name).stat().st_size > 0 for name in images)
+    assert all(len(name) < 100 for name in images)
+    # markup of ours is <a id> and <sub>; any other < or $ must come escaped
+    assert not re.search(r"(?<!\\)(?:<(?!a id=|/a>|/?sub>)|\$)", text)
+    # a line break in a name neither ends a table row nor a list item: every line of the
+    # report is a heading, a list item, a table row, an image or a paragraph of ours
+    starts = ("#", "- ", "|", "![", "**", "Crossover in", "This run")
+    assert all(line.startswith(starts) for line in text.splitlines() if line), [
+        line[:60] for line in text.splitlines() if line and not line.startswith(starts)
+    ]
+    compared = report.compare_markdown(document, document).splitlines()[:-1]  # our summary
+    assert not any(re.search(r"(?<!\\)[<$]", line) for line in compared)
+    assert all(line.startswith(("Old:", "New:", "|")) for line in compared if line)
+    assert report.terminal(document, 80)
+
+
+def test_every_plot_has_a_file_of_its_own(tmp_path: Path) -> None:
+    results = []
+    for operation in ("a b", "a-b", "A-B", "single", "漢", "字"):
+        for size in (10, 100):
+            results.append(_result("python", 10.0 * size, operation, size))
+    results.append(_result("python", 10.0, "other"))
+    made = plots(report.build(_document(results)))
+    assert len({plot.name for plot in made}) == len(made) == 7
+    text = report.write_markdown(_document(results), tmp_path).read_text(encoding="utf-8")
+    assert len(set(re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text))) == 7
+
+
+@pytest.mark.parametrize("tiny", [1e-300, 5e-324])
+def test_medians_near_a_floats_limits_do_not_break_the_report(tiny: float) -> None:
+    results = []
+    for size, python in ((10, 1.0), (100, 1e300)):
+        results += [_result("python", python, "x", size), _result("pyo3", tiny, "x", size),
+                    _result("numpy", 1e300, "x", size)]  # fmt: skip
+    results += [_result("python", 1e300), _result("pyo3", tiny), _result("ctypes", 0.0)]
+    document = _document(results)
+    assert "<img " in report.html(document)
+    assert report.terminal(document) and report.markdown(document)
+    assert report.compare_markdown(document, document)
+
+
+def _ffibench(*args: str) -> tuple[int, str]:
+    """``ffibench ARGS`` in this process: its exit status and what it wrote to stderr."""
+    from ffibench.cli import main
+
+    with contextlib.redirect_stderr(io.StringIO()) as err, \
+            contextlib.redirect_stdout(io.StringIO()):  # fmt: skip
+        try:
+            status = main(list(args))
+        except SystemExit as done:
+            status = int(done.code or 0)
+    return status, err.getvalue()
+
+
+def test_pyperf_export_of_nothing_of_twins_and_of_line_breaks(tmp_path: Path) -> None:
+    source, target = tmp_path / "run.json", tmp_path / "pyperf.json"
+    nothing = _document([entry("basic", "add", "pyo3", None, "error", "boom")])
+    source.write_text(json.dumps(nothing), encoding="utf-8")
+    status, err = _ffibench("report", str(source), "--format", "pyperf", "-o", str(target))
+    assert status == 2 and err.splitlines()[-1].startswith("ffibench: error: ")
+    assert "no result can be exported" in err and not target.exists()
+    twins = [_result("python", 100.0), _result("python", 120.0), _result("pyo3", 50.0, "a\nb")]
+    suite, skipped = pyperf_suite(_document(twins, cpu="two\nlines"))
+    assert suite is not None and sorted(suite.get_benchmark_names()) == [
+        "basic/a b/pyo3", "basic/identity/python"]  # fmt: skip
+    assert skipped == ["basic/identity/python: a second result of that name (pyperf needs one)"]
+
+
+def test_cli_says_in_one_line_what_it_cannot_write(tmp_path: Path) -> None:
+    source = tmp_path / "run.json"
+    source.write_text(json.dumps(_document(_calls(400.0))), encoding="utf-8")
+    (tmp_path / "md" / "report.md").mkdir(parents=True)
+    (tmp_path / "cmp" / "compare.md").mkdir(parents=True)
+    for args, says in (
+        (("report", str(source), "--width", "0"), "--width 0"),
+        (("report", str(source), "--format", "markdown", "-o", str(tmp_path / "md")),
+         "report.md: Is a directory"),
+        (("compare", str(source), str(source), "-o", str(tmp_path / "cmp")),
+         "compare.md: Is a directory"),
+        (("compare", str(source), str(source), "-o", str(source)), "writes compare.md"),
+        (("report", str(source), "--format", "html", "-o", str(tmp_path)), "report.html"),
+    ):  # fmt: skip
+        status, err = _ffibench(*args)
+        assert status == 2 and err.count("\n") == 1 and err.startswith("ffibench: error: "), err
+        assert says in err, err
+
+
 # compare ----------------------------------------------------------------------------------
 
 
@@ -298,6 +435,7 @@ def test_pyperf_compare_to_reads_the_export(tmp_path: Path) -> None:
     assert compared.returncode == 0, compared.stderr
     assert "basic/fib/pyo3" in compared.stdout and "1.50x slower" in compared.stdout
     suite, skipped = pyperf_suite(old)
+    assert suite is not None
     names = suite.get_benchmark_names()
     assert "http/serve/pyo3 (s per requests)" in names
     rate = suite.get_benchmark("http/serve/pyo3 (s per requests)")

@@ -23,6 +23,7 @@ nothing here knows how it will be shown.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -206,6 +207,8 @@ def speedup(ours: Figure, base: Figure) -> Speedup | None:
                 ratio.value, ratio.low, ratio.high, ratio.significant, "paired", ratio.pairs
             )
     value = better.median / worse.median
+    if not 0.0 < value < math.inf:
+        return None  # a ratio beyond a float's range is no measurement to compare
     if ours.samples < 2 or base.samples < 2:
         return Speedup(value, None, None, False, "one sample", 1)
     return Speedup(value, None, None, not _overlap(ours, base), "medians")
