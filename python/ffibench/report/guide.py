@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from ffibench._backends import BACKENDS
 from ffibench.report import format as fmt
-from ffibench.report.model import LOWER, Group, Report, Row, Speedup, row_id, speedup
+from ffibench.report.model import LOWER, Group, Report, Row, Speedup, is_python, row_id, speedup
 from ffibench.scenarios import REFERENCE
 
 #: The Rust backends, in report order.
@@ -65,7 +65,12 @@ def _loses(speedup: Speedup | None) -> bool:
 
 
 def _best_rust(group: Group) -> Row | None:
+    """The Rust backend to name for ``group``: the best by median of those that beat the best
+    alternative significantly, or, when none does, the best by median. (The best median
+    alone can be too noisy to be significant where a steadier backend is: naming it would
+    claim that nothing in Rust wins.)"""
     rows = [row for row in group.rows if row.participant in RUST and _ok(row)]
+    rows = [row for row in rows if _wins(row.versus_best)] or rows
     if not rows:
         return None
 
@@ -143,8 +148,8 @@ def calls(report: Report) -> list[Sentence]:
             if row.figure is not None
         )
         text += (
-            f" The crossing costs more than a Python call: {extra}. Work that takes Python "
-            "less than that a call cannot get faster through "
+            f" The crossing costs more than a Python call: {extra}. A call whose work takes "
+            "Python less than that cannot get faster through "
             f"{'it' if len(dearer) == 1 else 'them'}"
         )
         if cheap:
@@ -262,6 +267,7 @@ def single(report: Report, scenario: str) -> list[Sentence]:
     topic = report.titles.get(scenario, scenario)
     rust_wins: dict[str, list[tuple[str, list[tuple[str, str]]]]] = defaultdict(list)
     python_wins: list[tuple[str, list[tuple[str, str]]]] = []
+    libraries = False
     even: list[tuple[str, list[tuple[str, str]]]] = []
     for group in report.groups:
         if group.scenario != scenario or group.size is not None or group.operation == "identity":
@@ -286,19 +292,27 @@ def single(report: Report, scenario: str) -> list[Sentence]:
                 f"{winner.participant} {_value(winner)})"
             )
             python_wins.append((detail, cited))
+            libraries = libraries or not is_python(best.participant)
         else:
             even.append((group.operation, cited))
     sentences = []
+    timed = all(
+        group.metric == "time_ns"
+        for group in report.groups
+        if group.scenario == scenario and group.size is None
+    )
+    fastest = "fastest" if timed else "best"
     for participant, items in rust_wins.items():
         text = (
-            f"One call at a time, {participant} is the fastest way to do "
+            f"One call at a time, {participant} is the {fastest} way to do "
             + _series([detail for detail, _ in items])
             + "."
         )
         sentences.append(Sentence(topic, text, _merge(items)))
     if python_wins:
         text = (
-            "One call at a time, Python itself is fastest for "
+            f"One call at a time, {'the best alternative' if libraries else 'Python itself'} "
+            f"is {fastest} for "
             + _series([detail for detail, _ in python_wins])
             + ": the work is smaller than the crossing."
         )
@@ -348,8 +362,8 @@ def lists(report: Report) -> list[Sentence]:
         cite for item in found for cite in (_cite(item[2], item[3]), _cite(item[4], item[5]))
     )
     example = (
-        f"{base} of {listed.size:,} through {winner.participant} takes {_value(row)} from a "
-        f"list and {_value(winner)} from an array"
+        f"{base} of {_size(report, listed)} through {winner.participant} takes {_value(row)} "
+        f"from a list and {_value(winner)} from an array"
     )
     if typical >= CONVERSION_DOMINATES:
         text = (
