@@ -173,6 +173,23 @@ def test_a_noisy_best_median_does_not_hide_a_significant_win() -> None:
     )
 
 
+def test_the_guide_words_each_metric_in_its_own_terms() -> None:
+    results = []
+    for size in (10, 100):
+        results += [
+            _result("python", 8e6, "handoff", size, "buffers", "peak_rss_bytes", "memory"),
+            _result("pyo3", 4e7, "handoff", size, "buffers", "peak_rss_bytes", "memory"),
+            _result("python", 1e6, "flow", size, "buffers", "items_per_s", "throughput"),
+            _result("pyo3", 5e6, "flow", size, "buffers", "items_per_s", "throughput"),
+            _result("python", 1e3, "events", size, "buffers", "latency_p50_ns", "latency"),
+            _result("pyo3", 5e3, "events", size, "buffers", "latency_p50_ns", "latency"),
+        ]
+    text = " ".join(_texts(_document(results)))
+    assert "flow (5x more throughput than python at size 100)" in text
+    assert "handoff (python uses 5x less memory than pyo3 at size 100)" in text
+    assert "events (python has 5x lower latency than pyo3 at size 100)" in text
+
+
 def test_lists_sentence_says_whether_conversion_is_the_work() -> None:
     def run(list_ns: float) -> str:
         results = []

@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ffibench._backends import BACKENDS
+from ffibench.harness.metrics import HIGHER, METRICS
 from ffibench.report import format as fmt
 from ffibench.report.model import LOWER, Group, Report, Row, Speedup, is_python, row_id, speedup
 from ffibench.scenarios import REFERENCE
@@ -113,13 +114,27 @@ def _also(group: Group, winner: Row) -> str:
     return f"; {_series(others)} as {'fast' if group.metric == 'time_ns' else 'good'}"
 
 
+def _words(group: Group) -> tuple[str, str, str]:
+    """How the guide says better and worse on a group's metric, and the verb before them:
+    ``is`` faster for a time, ``has`` lower latency, ``uses`` less memory, ``has`` more
+    throughput for a rate; ``is`` better for any other metric."""
+    known = METRICS.get(group.metric)
+    if group.metric == "time_ns":
+        return "faster", "slower", "is"
+    if known is not None and known.unit == "ns":
+        return "lower latency", "higher latency", "has"
+    if known is not None and known.unit == "B":
+        return "less memory", "more memory", "uses"
+    if known is not None and known.better == HIGHER:
+        return "more throughput", "less throughput", "has"
+    return "better", "worse", "is"
+
+
 def _times(speedup: Speedup, group: Group) -> str:
-    """``3.1x faster`` for a time, ``3.1x better`` for another metric."""
-    word = "faster" if group.metric == "time_ns" else "better"
+    """``3.1x faster`` for a time, ``3.1x less memory`` for memory (see :func:`_words`)."""
+    better, worse, _ = _words(group)
     value = speedup.value if speedup.value >= 1.0 else 1.0 / speedup.value
-    if speedup.value < 1.0:
-        word = "slower" if group.metric == "time_ns" else "worse"
-    return f"{fmt.format_ratio(value)} {word}"
+    return f"{fmt.format_ratio(value)} {better if speedup.value >= 1.0 else worse}"
 
 
 def _value(row: Row) -> str:
@@ -166,8 +181,11 @@ def calls(report: Report) -> list[Sentence]:
 
 
 def _size(report: Report, group: Group) -> str:
+    """``1,000 values``, or ``size 1,000`` where the registry does not say what it counts."""
+    if group.size is None:
+        return ""
     unit = report.size_unit(group.scenario, group.operation)
-    return f"{group.size:,} {unit}" if group.size is not None else ""
+    return f"size {group.size:,}" if unit == "size" else f"{group.size:,} {unit}"
 
 
 def sized(report: Report, scenario: str) -> list[Sentence]:
@@ -212,14 +230,12 @@ def sized(report: Report, scenario: str) -> list[Sentence]:
                 f"{operation} ({_times(chosen.versus_best, largest)} than {best.participant} "
                 f"at {_size(report, largest)}{_also(largest, chosen)})"
             )
-            assert start.size is not None
-            unit = report.size_unit(scenario, operation)
             where = (
                 "at every size measured"
                 if start is found[0]
-                else f"at the largest size measured, {start.size:,} {unit},"
+                else f"at the largest size measured, {_size(report, start)},"
                 if start is largest
-                else f"from {start.size:,} {unit} up"
+                else f"from {_size(report, start)} up"
             )
             use[(name, where)].append((detail, cited))
         else:
@@ -228,7 +244,8 @@ def sized(report: Report, scenario: str) -> list[Sentence]:
                 assert speed is not None
                 flipped = Speedup(1.0 / speed.value, None, None, True, speed.method)
                 verdict = (
-                    f"{best.participant} is {_times(flipped, largest)} than {winner.participant}"
+                    f"{best.participant} {_words(largest)[2]} {_times(flipped, largest)} than "
+                    f"{winner.participant}"
                 )
             else:
                 verdict = f"{winner.participant} and {best.participant} are within the noise"

@@ -128,10 +128,13 @@ def render_compare(
     lines = []
     for label, run in (("Old", old), ("New", new)):
         meta = run["meta"]
-        lines.append(
-            f"{label}: {_escape(meta.get('started'))}, commit {_escape(meta.get('git'))}, "
-            f"{_escape(meta.get('cpu'))}{', quick' if meta.get('quick') else ''}."
-        )
+        parts = [
+            _escape(meta.get("started") or "?"),
+            f"commit {_escape(meta['git'])}" if meta.get("git") else "",
+            _escape(meta.get("cpu") or ""),
+            "quick" if meta.get("quick") else "",
+        ]
+        lines.append(f"{label}: " + ", ".join(part for part in parts if part) + ".")
     if plot is not None:
         lines += ["", f"![Ratios of new to old, with their noise]({plot})"]
     lines += [
