@@ -340,6 +340,19 @@ def test_names_from_the_results_file_stay_text_in_every_output(tmp_path: Path) -
     assert report.terminal(document, 80)
 
 
+def test_a_result_held_twice_and_control_characters_in_names() -> None:
+    name = "clear\x1b[2J\x1b]0;title\x07two\nlines"
+    twice = [_result("python", 100.0), _result("python", 120.0), _result("pyo3", 50.0),
+             _result("pyo3", 55.0), _result("pyo3", 60.0, name)]  # fmt: skip
+    document = _document(twice)
+    ids = re.findall(r'<tr id="([^"]+)"', report.html(document))
+    anchors = re.findall(r'<a id="([^"]+)"', report.markdown(document))
+    assert len(ids) == len(set(ids)) == 5 and len(anchors) == len(set(anchors)) == 5
+    text = report.terminal(document, 80)
+    assert "\x1b" not in text and "\x07" not in text
+    assert any("clear?[2J?]0;title?two lines" in line for line in text.splitlines())
+
+
 def test_every_plot_has_a_file_of_its_own(tmp_path: Path) -> None:
     results = []
     for operation in ("a b", "a-b", "A-B", "single", "漢", "字"):

@@ -9,7 +9,7 @@ from ffibench.harness.stats import ALPHA, MIN_EFFECT
 from ffibench.report import format as fmt
 from ffibench.report.compare import Change
 from ffibench.report.guide import Sentence
-from ffibench.report.model import Report, Row, row_id
+from ffibench.report.model import Report, Row, distinct, row_id
 
 #: What Markdown would read as markup in a name from a results file: a pipe ends a table
 #: cell, ``<`` opens raw HTML, ``$`` a formula (GitHub), brackets a link, backticks code.
@@ -57,6 +57,7 @@ def render(
     scenario -> (title, file) pairs, when given), one table with a row anchor per row, and
     its crossovers."""
     lines = ["# ffibench report", "", *_machine(report)]
+    taken: set[str] = set()
     if sentences is not None:
         lines += _guide(sentences)
     for scenario in report.scenarios:
@@ -79,7 +80,9 @@ def render(
         for group in groups:
             size = "" if group.size is None else f"{group.size:,}"
             for row in group.rows:
-                anchor = row_id(group.scenario, group.operation, group.size, row.participant)
+                anchor = distinct(
+                    row_id(group.scenario, group.operation, group.size, row.participant), taken
+                )
                 cells = [
                     _escape(group.operation),
                     size,

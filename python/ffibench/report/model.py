@@ -167,6 +167,25 @@ def row_id(scenario: str, operation: str, size: int | None, participant: str) ->
     return "r-" + "-".join(re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") for part in parts)
 
 
+def distinct(anchor: str, taken: set[str]) -> str:
+    """``anchor``, or ``anchor-2``, ``anchor-3``... when a row already took it (a result that
+    the file holds twice, or names that differ only in case or punctuation); adds the answer
+    to ``taken``. A link goes to the first.
+
+    Examples
+    --------
+    >>> taken = set()
+    >>> distinct("r-a", taken), distinct("r-a", taken)
+    ('r-a', 'r-a-2')
+    """
+    found, count = anchor, 1
+    while found in taken:
+        count += 1
+        found = f"{anchor}-{count}"
+    taken.add(found)
+    return found
+
+
 def figure(result: dict[str, Any], name: str | None = None) -> Figure | None:
     """A result's metric ``name`` (its primary one by default), if it has it."""
     name = name or result.get("primary") or "time_ns"
@@ -457,6 +476,7 @@ __all__ = [
     "Speedup",
     "build",
     "crossovers",
+    "distinct",
     "figure",
     "groups",
     "is_alternative",
