@@ -16,7 +16,9 @@ use pyo3::prelude::*;
 pub(crate) mod matmul {
     use ffibench_core::matmul::{self as core, Element, MatrixRef};
     use numpy::npyffi::{PY_ARRAY_API, npy_intp};
-    use numpy::{PyArray2, PyArrayDescrMethods, PyArrayMethods};
+    use numpy::{
+        PyArray2, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods,
+    };
     use pyo3::buffer::PyUntypedBuffer;
     use pyo3::exceptions::{PyMemoryError, PyOverflowError, PyTypeError, PyValueError};
     use pyo3::prelude::*;
@@ -33,8 +35,11 @@ pub(crate) mod matmul {
         Float32,
     }
 
-    /// Where an operand's values are: in the caller's buffer, or copied.
+    /// Where an operand's values are: in the caller's NumPy array or buffer, or copied.
     enum Storage<T> {
+        /// A native, aligned, C- or Fortran-contiguous float ndarray, read through NumPy's
+        /// own fields (no buffer request: at n = 2 that is a third of the call).
+        Array(Py<PyUntypedArray>),
         InPlace(PyUntypedBuffer),
         Owned(Vec<T>),
     }
@@ -48,17 +53,48 @@ pub(crate) mod matmul {
         column_major: bool,
     }
 
-    impl<T: Float + Element> Operand<T> {
-        fn view(&self) -> PyResult<MatrixRef<'_, T>> {
+    impl<T: Float + Element + Typed> Operand<T> {
+        fn view(&self, py: Python<'_>) -> PyResult<MatrixRef<'_, T>> {
             let count = self.rows * self.cols;
+            let mut column_major = self.column_major;
             let data = match &self.storage {
                 Storage::Owned(values) => values.as_slice(),
+                Storage::Array(array) => {
+                    // Checked again now: reading the other operand may have run Python code
+                    // (a list element's `__float__`) that reshaped or retyped this array.
+                    let array = array.bind(py);
+                    let Some((dtype, fortran)) = array_layout(array) else {
+                        return Err(PyValueError::new_err(
+                            "matmul: an operand changed while the other was read",
+                        ));
+                    };
+                    if dtype != T::DTYPE || array.shape() != [self.rows, self.cols] {
+                        return Err(PyValueError::new_err(
+                            "matmul: an operand changed while the other was read",
+                        ));
+                    }
+                    column_major = fortran;
+                    if count == 0 {
+                        &[]
+                    } else {
+                        // SAFETY: `array_layout` just checked a native, aligned, contiguous
+                        // ndarray of `T` with `rows * cols` items; `array` holds a reference
+                        // to it, and no Python code runs while the product reads it (the GIL
+                        // is held throughout), so nothing frees or resizes the memory.
+                        unsafe {
+                            std::slice::from_raw_parts(
+                                (*array.as_array_ptr()).fields.data.cast::<T>().cast_const(),
+                                count,
+                            )
+                        }
+                    }
+                }
                 // SAFETY: only made by `read_buffer` after `readable_in_place` accepted the
                 // buffer for `T`, with `rows * cols` items; it stays exported while `self`
                 // lives and no Python code runs while the product reads it (the GIL is held).
                 Storage::InPlace(buffer) => unsafe { in_place::<T>(buffer, count) },
             };
-            let view = if self.column_major {
+            let view = if column_major {
                 MatrixRef::column_major(data, self.rows, self.cols)
             } else {
                 MatrixRef::row_major(data, self.rows, self.cols)
@@ -75,11 +111,11 @@ pub(crate) mod matmul {
 
     impl Read {
         /// As float64: a float32 operand widened (exactly) into a copy.
-        fn into_float64(self) -> PyResult<Operand<f64>> {
+        fn into_float64(self, py: Python<'_>) -> PyResult<Operand<f64>> {
             match self {
                 Self::Float64(operand) => Ok(operand),
                 Self::Float32(operand) => {
-                    let values = operand.view()?.values();
+                    let values = operand.view(py)?.values();
                     Ok(Operand {
                         storage: Storage::Owned(values.into_iter().map(f64::from).collect()),
                         rows: operand.rows,
@@ -135,8 +171,76 @@ pub(crate) mod matmul {
         PyUntypedBuffer::get(view.as_any())
     }
 
+    /// The element type of a float type.
+    trait Typed {
+        const DTYPE: Dtype;
+    }
+
+    impl Typed for f64 {
+        const DTYPE: Dtype = Dtype::Float64;
+    }
+
+    impl Typed for f32 {
+        const DTYPE: Dtype = Dtype::Float32;
+    }
+
+    /// NumPy's type numbers of float32 and float64 (`NPY_FLOAT`, `NPY_DOUBLE`).
+    const NPY_FLOAT: i32 = 11;
+    const NPY_DOUBLE: i32 = 12;
+
+    /// For an ndarray that can be read in place (2-D, native float64 or float32, aligned, C-
+    /// or Fortran-contiguous): its dtype and whether it is Fortran-ordered only. `None` for
+    /// anything else, which the buffer path then reads (or refuses) as the spec says.
+    fn array_layout(array: &Bound<'_, PyUntypedArray>) -> Option<(Dtype, bool)> {
+        if array.ndim() != 2 {
+            return None;
+        }
+        let descr = array.dtype();
+        let dtype = match descr.num() {
+            NPY_DOUBLE => Dtype::Float64,
+            NPY_FLOAT => Dtype::Float32,
+            _ => return None,
+        };
+        if descr.is_native_byteorder() == Some(false) {
+            return None;
+        }
+        // SAFETY: the array object is alive (`array` holds a reference); `data` is its field.
+        let data = unsafe { (*array.as_array_ptr()).fields.data };
+        let size = if dtype == Dtype::Float64 { 8 } else { 4 };
+        if data.addr() % size != 0 {
+            return None;
+        }
+        if array.is_c_contiguous() {
+            Some((dtype, false))
+        } else if array.is_fortran_contiguous() {
+            Some((dtype, true))
+        } else {
+            None
+        }
+    }
+
     /// Reads one operand: a list of rows, or a buffer.
     fn read(name: &str, x: &Bound<'_, PyAny>) -> PyResult<Read> {
+        if let Ok(array) = x.cast::<PyUntypedArray>()
+            && let Some((dtype, fortran)) = array_layout(array)
+        {
+            let (rows, cols) = (array.shape()[0], array.shape()[1]);
+            let storage = || array.clone().unbind();
+            return Ok(match dtype {
+                Dtype::Float64 => Read::Float64(Operand {
+                    storage: Storage::Array(storage()),
+                    rows,
+                    cols,
+                    column_major: fortran,
+                }),
+                Dtype::Float32 => Read::Float32(Operand {
+                    storage: Storage::Array(storage()),
+                    rows,
+                    cols,
+                    column_major: fortran,
+                }),
+            });
+        }
         if x.is_instance_of::<PyList>() || x.is_instance_of::<PyTuple>() {
             return read_rows(name, x).map(Read::Float64);
         }
@@ -248,13 +352,13 @@ pub(crate) mod matmul {
         Faer,
     }
 
-    fn product_of<'py, T: Float + Element>(
+    fn product_of<'py, T: Float + Element + Typed>(
         py: Python<'py>,
         a: Operand<T>,
         b: Operand<T>,
         engine: Engine,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (a, b) = (a.view()?, b.view()?);
+        let (a, b) = (a.view(py)?, b.view(py)?);
         if a.cols() != b.rows() {
             return Err(PyValueError::new_err(format!(
                 "matmul: shapes ({}, {}) and ({}, {}) do not match: a has {} columns, b {} rows",
@@ -321,7 +425,7 @@ pub(crate) mod matmul {
         let (a, b) = (read("a", a)?, read("b", b)?);
         match (a, b) {
             (Read::Float32(a), Read::Float32(b)) => product_of(py, a, b, engine),
-            (a, b) => product_of(py, a.into_float64()?, b.into_float64()?, engine),
+            (a, b) => product_of(py, a.into_float64(py)?, b.into_float64(py)?, engine),
         }
     }
 

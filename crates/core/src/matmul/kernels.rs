@@ -9,7 +9,7 @@
 //!
 //! | kernel | f64 tile | f32 tile | accumulators |
 //! |---|---|---|---|
-//! | AVX-512 | 12 x 16 | 12 x 32 | 24 of 32 zmm |
+//! | AVX-512 | 8 x 24 | 12 x 32 | 24 of 32 zmm |
 //! | AVX2 + FMA | 6 x 8 | 6 x 16 | 12 of 16 ymm |
 //! | portable | 4 x 8 | 4 x 8 | arrays the compiler vectorises (no FMA: baseline x86-64 has none) |
 
@@ -345,7 +345,7 @@ mod x86 {
         };
     }
 
-    kernel!(avx512_f64, "avx512f,fma", Avx512F64, f64, 12, 2);
+    kernel!(avx512_f64, "avx512f,fma", Avx512F64, f64, 8, 3);
     kernel!(avx512_f32, "avx512f,fma", Avx512F32, f32, 12, 2);
     kernel!(avx2_f64, "avx2,fma", Avx2F64, f64, 6, 2);
     kernel!(avx2_f32, "avx2,fma", Avx2F32, f32, 6, 2);
@@ -465,7 +465,7 @@ unsafe fn portable_peak<T: Element>(iterations: u64) -> T {
 
 macro_rules! element {
     ($scalar:ty, $name:literal, $avx512:ident, $avx2:ident, $small512:ident, $small2:ident,
-     $peak512:ident, $peak2:ident, $nr512:literal, $nr2:literal) => {
+     $peak512:ident, $peak2:ident, $mr512:literal, $nr512:literal, $nr2:literal) => {
         impl Element for $scalar {
             const ZERO: Self = 0.0;
             const HALF: Self = 0.5;
@@ -485,7 +485,7 @@ macro_rules! element {
                 match isa {
                     #[cfg(target_arch = "x86_64")]
                     Isa::Avx512 => MicroKernel {
-                        mr: 12,
+                        mr: $mr512,
                         nr: $nr512,
                         raw: x86::$avx512,
                     },
@@ -539,7 +539,8 @@ element!(
     small_avx2_f64,
     peak_avx512_f64,
     peak_avx2_f64,
-    16,
+    8,
+    24,
     8
 );
 element!(
@@ -551,6 +552,7 @@ element!(
     small_avx2_f32,
     peak_avx512_f32,
     peak_avx2_f32,
+    12,
     32,
     16
 );

@@ -295,10 +295,9 @@ pub fn reference<T: Element>(a: MatrixRef<'_, T>, b: MatrixRef<'_, T>) -> CoreRe
     Ok(out)
 }
 
-/// The small path: `out = a b` for dimensions up to [`SMALL`]. `B` is copied into a
-/// zero-padded `16 x 16` block on the stack, so each row of `out` is `W` accumulators of a
-/// width known at compile time (4, 8 or 16 columns, the smallest that holds `n`): registers,
-/// no remainder loops, no allocation. Generic over fused multiply-add so each instruction
+/// The small path: `out = a b` for dimensions up to [`SMALL`]. Each row of `out` is `W`
+/// accumulators of a width known at compile time (4, 8 or 16 columns, the smallest that holds
+/// `n`): registers, no remainder loops, no allocation. Generic over fused multiply-add so each instruction
 /// set's copy can use it where the CPU has it.
 #[inline(always)]
 fn small_body<T: Element, const FMA: bool>(
@@ -307,8 +306,27 @@ fn small_body<T: Element, const FMA: bool>(
     out: &mut [T],
     fma: impl Fn(T, T, T) -> T + Copy,
 ) {
+    let n = b.cols;
+    if n <= 4 {
+        small_rows::<T, FMA, 4>(a, b, out, fma);
+    } else if n <= 8 {
+        small_rows::<T, FMA, 8>(a, b, out, fma);
+    } else {
+        small_rows::<T, FMA, SMALL>(a, b, out, fma);
+    }
+}
+
+/// The small path with `W` accumulators a row (`n <= W <= SMALL`): `B` copied first into a
+/// zero-padded `k x W` block on the stack.
+#[inline(always)]
+fn small_rows<T: Element, const FMA: bool, const W: usize>(
+    a: &MatrixRef<'_, T>,
+    b: &MatrixRef<'_, T>,
+    out: &mut [T],
+    fma: impl Fn(T, T, T) -> T + Copy,
+) {
     let (k, n) = (a.cols, b.cols);
-    let mut padded = [[T::ZERO; SMALL]; SMALL];
+    let mut padded = [[T::ZERO; W]; SMALL];
     for (p, line) in padded.iter_mut().enumerate().take(k) {
         match b.row(p) {
             Some(row) => line[..n].copy_from_slice(row),
@@ -319,29 +337,33 @@ fn small_body<T: Element, const FMA: bool>(
             }
         }
     }
-    if n <= 4 {
-        small_rows::<T, FMA, 4>(a, &padded, n, out, fma);
-    } else if n <= 8 {
-        small_rows::<T, FMA, 8>(a, &padded, n, out, fma);
-    } else {
-        small_rows::<T, FMA, SMALL>(a, &padded, n, out, fma);
+    // Four rows at a time: four independent chains of fused multiply-adds, so the loop runs
+    // at the FMA units' throughput rather than waiting out each one's latency.
+    let done = (out.len() / n) / 4 * 4;
+    let mut blocks = out.chunks_exact_mut(4 * n);
+    for (block, rows) in blocks.by_ref().enumerate() {
+        let mut sums = [[T::ZERO; W]; 4];
+        for (p, line) in padded.iter().enumerate().take(k) {
+            for (r, row_sums) in sums.iter_mut().enumerate() {
+                let scale = a.at(4 * block + r, p);
+                for (sum, &x) in row_sums.iter_mut().zip(line) {
+                    *sum = if FMA {
+                        fma(scale, x, *sum)
+                    } else {
+                        *sum + scale * x
+                    };
+                }
+            }
+        }
+        for (out_row, row_sums) in rows.chunks_exact_mut(n).zip(&sums) {
+            out_row.copy_from_slice(&row_sums[..n]);
+        }
     }
-}
-
-/// Rows of the small path with `W` accumulators each (`n <= W <= SMALL`).
-#[inline(always)]
-fn small_rows<T: Element, const FMA: bool, const W: usize>(
-    a: &MatrixRef<'_, T>,
-    padded: &[[T; SMALL]; SMALL],
-    n: usize,
-    out: &mut [T],
-    fma: impl Fn(T, T, T) -> T + Copy,
-) {
-    for (i, out_row) in out.chunks_exact_mut(n).enumerate() {
+    for (offset, out_row) in blocks.into_remainder().chunks_exact_mut(n).enumerate() {
         let mut sums = [T::ZERO; W];
-        for (p, line) in padded.iter().enumerate().take(a.cols) {
-            let scale = a.at(i, p);
-            for (sum, &x) in sums.iter_mut().zip(&line[..W]) {
+        for (p, line) in padded.iter().enumerate().take(k) {
+            let scale = a.at(done + offset, p);
+            for (sum, &x) in sums.iter_mut().zip(line) {
                 *sum = if FMA {
                     fma(scale, x, *sum)
                 } else {
