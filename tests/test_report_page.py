@@ -532,3 +532,25 @@ def test_page_loads_offline_in_chromium_with_every_plot_drawn(tmp_path: Path, so
         assert image["width"] > 0 and image["height"] > 0, image
     assert loaded.title.startswith("ffibench report")
     assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_hostile_names_load_nothing_in_chromium_opened_from_a_script(tmp_path: Path) -> None:
+    # A script that draws the page and then opens it (not pytest's process, whose descriptors
+    # differ) once failed to start the browser with EBADF; and the names of _hostile() must
+    # stay text in the browser: no request, no console error.
+    _require_browser()
+    script = (
+        "import json, sys, browser, test_report_page as t; from pathlib import Path; "
+        "from ffibench import report; page = Path(sys.argv[1]); "
+        "page.write_text(report.html(t._hostile()), encoding='utf-8'); "
+        "got = browser.load(page, timeout=120); "
+        "print(json.dumps([got.console, got.requests, len(got.images)]))"
+    )
+    page = tmp_path / "report.html"
+    done = subprocess.run([sys.executable, "-c", script, str(page)], cwd=Path(__file__).parent,
+                          check=False, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    console, requests, images = json.loads(done.stdout)
+    assert console == [] and images == len(plots(report.build(_hostile())))
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
