@@ -173,6 +173,21 @@ def test_a_noisy_best_median_does_not_hide_a_significant_win() -> None:
     )
 
 
+def test_one_sample_is_never_called_noise_or_no_dearer() -> None:
+    one = (1.0,)
+    results = [_result("python", 100.0, jitter=one), _result("pyo3", 95.0, jitter=one),
+               _result("ctypes", 400.0, jitter=one), _result("python", 100.0, "y", jitter=one),
+               _result("pyo3", 99.0, "y", jitter=one)]  # fmt: skip
+    for size in (10, 100):
+        results += [_result("python", 10.0 * size, "x", size, jitter=one),
+                    _result("pyo3", 9.0 * size, "x", size, jitter=one)]  # fmt: skip
+    texts = _texts(_document(results))
+    assert texts == [
+        "A call that does nothing costs 100 ns in Python; 95 ns through pyo3, 400 ns through "
+        "ctypes."
+    ]
+
+
 def test_the_guide_words_each_metric_in_its_own_terms() -> None:
     results = []
     for size in (10, 100):

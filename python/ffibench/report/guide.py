@@ -65,6 +65,12 @@ def _loses(speedup: Speedup | None) -> bool:
     return speedup is not None and speedup.significant and speedup.value < 1.0
 
 
+def _tested(speedup: Speedup | None) -> bool:
+    """Whether ``speedup`` could have been significant: one sample on a side cannot, so "within
+    the noise" or "no more than" would claim what was not measured."""
+    return speedup is not None and speedup.method in ("paired", "unpaired", "medians")
+
+
 def _best_rust(group: Group) -> Row | None:
     """The Rust backend to name for ``group``: the best by median of those that beat the best
     alternative significantly, or, when none does, the best by median. (The best median
@@ -155,7 +161,8 @@ def calls(report: Report) -> list[Sentence]:
     parts = ", ".join(f"{_value(row)} through {row.participant}" for row in rust)
     text = f"A call that does nothing costs {_value(python)} in Python; {parts}."
     dearer = [row for row in rust if _loses(row.speedup)]
-    cheap = [row.participant for row in rust if row not in dearer]
+    cheap = [row.participant for row in rust if row not in dearer and _tested(row.speedup)]
+    untested = len(dearer) + len(cheap) < len(rust)
     if dearer:
         extra = ", ".join(
             f"{fmt.format_ns(row.figure.median - python.figure.median)} through {row.participant}"
@@ -167,7 +174,9 @@ def calls(report: Report) -> list[Sentence]:
             "Python less than that cannot get faster through "
             f"{'it' if len(dearer) == 1 else 'them'}"
         )
-        if cheap:
+        if untested:
+            text += "."
+        elif cheap:
             verb = "costs" if len(cheap) == 1 else "cost"
             text += (
                 f"; {_series(cheap)} {verb} no more than a Python call, so small single calls "
@@ -175,7 +184,7 @@ def calls(report: Report) -> list[Sentence]:
             )
         else:
             text += "; small single calls stay in Python."
-    else:
+    elif not untested:
         text += " No boundary costs measurably more than a Python call here."
     return [Sentence("Calls", text, tuple(cited))]
 
@@ -247,8 +256,10 @@ def sized(report: Report, scenario: str) -> list[Sentence]:
                     f"{best.participant} {_words(largest)[2]} {_times(flipped, largest)} than "
                     f"{winner.participant}"
                 )
-            else:
+            elif _tested(speed):
                 verdict = f"{winner.participant} and {best.participant} are within the noise"
+            else:
+                continue  # one sample: no noise to be within
             cited = [_cite(largest, winner), _cite(largest, best)]
             stay.append((f"{operation} ({verdict} at {_size(report, largest)})", cited))
     sentences = []
@@ -310,7 +321,7 @@ def single(report: Report, scenario: str) -> list[Sentence]:
             )
             python_wins.append((detail, cited))
             libraries = libraries or not is_python(best.participant)
-        else:
+        elif _tested(speed):
             even.append((group.operation, cited))
     sentences = []
     timed = all(
