@@ -125,13 +125,17 @@ def matrix_inputs(a: object, b: object) -> tuple[Matrix, Matrix, Any]:
 def _matrix(found: Any, dtype: Any) -> Matrix:
     import numpy
 
-    usable = numpy.require(found, dtype=dtype, requirements=("A",))
-    if not (usable.flags.c_contiguous or usable.flags.f_contiguous):
-        usable = numpy.ascontiguousarray(usable)
-    rows, cols = usable.shape
-    if usable.flags.c_contiguous:
-        return Matrix(usable, usable.ctypes.data, rows, cols, cols, 1)
-    return Matrix(usable, usable.ctypes.data, rows, cols, 1, rows)
+    flags, address = found.flags, found.ctypes.data
+    # NumPy's own `aligned` flag says True for some misaligned arrays of one element: the
+    # address is checked here (numpy.require would also cost a microsecond more a call).
+    usable = found.dtype == dtype and address % found.itemsize == 0
+    if not (usable and (flags.c_contiguous or flags.f_contiguous)):
+        found = numpy.array(found, dtype=dtype, order="C", copy=True)  # a fresh, aligned block
+        flags, address = found.flags, found.ctypes.data
+    rows, cols = found.shape
+    if flags.c_contiguous:
+        return Matrix(found, address, rows, cols, cols, 1)
+    return Matrix(found, address, rows, cols, 1, rows)
 
 
 def float64_output(length: int, as_array: bool) -> tuple[Any, int]:
