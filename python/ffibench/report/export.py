@@ -5,7 +5,7 @@ Each ``ok`` result becomes one pyperf benchmark named ``scenario/operation[/size
 its primary metric's per-process values as pyperf runs of one value each (a version-1 file,
 without per-process values, gives its median as one run). pyperf knows three units: times go
 as seconds, bytes as bytes, and a rate (items/s, requests/s) as its inverse, the seconds per
-item, named with a ``(s per …)`` suffix so that lower stays better as pyperf assumes. What
+item, named with a ``(s per item)`` suffix so that lower stays better as pyperf assumes. What
 cannot be expressed (a result that is not ``ok``, a count, a metric without a direction, a
 second result under a name already taken) is listed, with the reason, instead of being dropped
 silently. pyperf's metadata is one line: a line break in a name or in the run's description
@@ -41,7 +41,10 @@ def _convert(unit: str, better: str, values: list[float]) -> tuple[str, list[flo
     if unit == "B" and better != HIGHER:
         return "byte", values, ""
     if unit.endswith("/s") and better == HIGHER and all(value > 0 for value in values):
-        return "second", [1.0 / value for value in values], f" (s per {unit[:-2].strip()})"
+        # "items/s" -> "(s per item)": pyperf's unit is the second, and lower stays better
+        per = unit[:-2].strip()
+        per = per[:-1] if per.endswith("s") else per
+        return "second", [1.0 / value for value in values], f" (s per {per})"
     return None
 
 

@@ -113,11 +113,13 @@ def _reach(groups: list[Group], participant: str) -> Group | None:
 
 
 def _also(group: Group, winner: Row) -> str:
-    """``; ctypes as fast`` when other Rust backends are within the winner's noise."""
+    """``; ctypes not measurably slower`` when other Rust backends are within the winner's
+    noise there (they need not beat the alternative themselves)."""
     others = [name for name in _peers(group, winner) if name != winner.participant]
     if not others:
         return ""
-    return f"; {_series(others)} as {'fast' if group.metric == 'time_ns' else 'good'}"
+    worse = "slower" if group.metric == "time_ns" else "worse"
+    return f"; {_series(others)} not measurably {worse}"
 
 
 def _words(group: Group) -> tuple[str, str, str]:
@@ -197,6 +199,45 @@ def _size(report: Report, group: Group) -> str:
     return f"size {group.size:,}" if unit == "size" else f"{group.size:,} {unit}"
 
 
+Cited = list[tuple[str, str]]
+
+
+def _use(
+    report: Report, operation: str, found: list[Group], winner: Row, best: Row
+) -> tuple[str, str, str, Cited]:
+    """The backend to use for an operation a Rust backend wins at its largest size: among the
+    backends as good as the best one there, the one that wins over the widest range of sizes;
+    where it wins (`` at every size measured``, `` from 1,000 values up``, or nothing when only
+    at the largest, which the detail then says), the detail and the rows cited."""
+    largest = found[-1]
+    choices = []
+    for name in _peers(largest, winner):
+        reach = _reach(found, name)
+        if reach is not None:
+            choices.append((reach, name))
+    start, name = min(
+        choices, key=lambda item: (found.index(item[0]), item[1] != winner.participant)
+    )
+    chosen = largest.row(name)
+    assert chosen is not None and chosen.versus_best is not None
+    cited = [_cite(largest, chosen), _cite(largest, best)]
+    cited += [
+        _cite(group, row)
+        for group in found[found.index(start) : -1]
+        if (row := group.row(name)) is not None
+    ]
+    faster = f"{_times(chosen.versus_best, largest)} than {best.participant}"
+    if start is largest:  # only the largest size: say it once
+        detail = (
+            f"{operation} at {_size(report, largest)}, the largest size measured "
+            f"({faster}{_also(largest, chosen)})"
+        )
+        return name, "", detail, cited
+    detail = f"{operation} ({faster} at {_size(report, largest)}{_also(largest, chosen)})"
+    where = " at every size measured" if start is found[0] else f" from {_size(report, start)} up"
+    return name, where, detail, cited
+
+
 def sized(report: Report, scenario: str) -> list[Sentence]:
     """Per operation measured at several sizes: the boundary to use and from what size."""
     by_operation: dict[str, list[Group]] = defaultdict(list)
@@ -217,35 +258,7 @@ def sized(report: Report, scenario: str) -> list[Sentence]:
             continue
         assert best is not None
         if _wins(winner.versus_best):
-            # Among the backends as good as the best one at the largest size, recommend the
-            # one that wins over the widest range of sizes.
-            choices = []
-            for name in _peers(largest, winner):
-                reach = _reach(found, name)
-                if reach is not None:
-                    choices.append((reach, name))
-            start, name = min(
-                choices, key=lambda item: (found.index(item[0]), item[1] != winner.participant)
-            )
-            chosen = largest.row(name)
-            assert chosen is not None and chosen.versus_best is not None
-            cited = [_cite(largest, chosen), _cite(largest, best)]
-            cited += [
-                _cite(group, row)
-                for group in found[found.index(start) : -1]
-                if (row := group.row(name)) is not None
-            ]
-            detail = (
-                f"{operation} ({_times(chosen.versus_best, largest)} than {best.participant} "
-                f"at {_size(report, largest)}{_also(largest, chosen)})"
-            )
-            where = (
-                "at every size measured"
-                if start is found[0]
-                else f"at the largest size measured, {_size(report, start)},"
-                if start is largest
-                else f"from {_size(report, start)} up"
-            )
+            name, where, detail, cited = _use(report, operation, found, winner, best)
             use[(name, where)].append((detail, cited))
         else:
             speed = winner.versus_best
@@ -265,16 +278,16 @@ def sized(report: Report, scenario: str) -> list[Sentence]:
     sentences = []
     for (participant, where), items in use.items():
         text = (
-            f"Use {participant} {where} for "
+            f"Use {participant}{where} for "
             + _series([detail for detail, _ in items])
             + ": it beats the best alternative there."
         )
         sentences.append(Sentence(topic, text, _merge(items)))
     if stay:
         text = (
-            "Stay with the best Python (or its library) for "
+            "At the largest size measured, no Rust backend beats the best alternative for "
             + _series([detail for detail, _ in stay])
-            + ": no Rust backend beats it significantly at the largest size measured."
+            + ": stay with it there."
         )
         sentences.append(Sentence(topic, text, _merge(stay)))
     return sentences
@@ -342,7 +355,7 @@ def single(report: Report, scenario: str) -> list[Sentence]:
             f"One call at a time, {'the best alternative' if libraries else 'Python itself'} "
             f"is {fastest} for "
             + _series([detail for detail, _ in python_wins])
-            + ": the work is smaller than the crossing."
+            + ": there the crossing costs more than the work would save."
         )
         sentences.append(Sentence(topic, text, _merge(python_wins)))
     if even:
@@ -402,8 +415,8 @@ def lists(report: Report) -> list[Sentence]:
         )
     else:
         text = (
-            f"Lists cost about {fmt.format_ratio(typical)} an array at the largest sizes "
-            f"({example}): here the conversion is not what dominates."
+            f"A list costs about {fmt.format_ratio(typical)} what an array does at the largest "
+            f"sizes ({example}): here the conversion is not what dominates."
         )
     return [Sentence("Lists and arrays", text, cited)]
 
@@ -425,25 +438,27 @@ def boundary(report: Report) -> list[Sentence]:
                 small[row.participant].append((row.boundary, group, row))
             if group.size is not None and len(measured) > 1 and group.size == max(measured):
                 large[row.participant].append((row.boundary, group, row))
-    parts = []
+    lows, highs = [], []
     cited: list[tuple[str, str]] = []
     for participant in RUST:
         if not small.get(participant) or not large.get(participant):
             continue
         low = statistics.median(share for share, _, _ in small[participant])
         high = statistics.median(share for share, _, _ in large[participant])
-        parts.append(f"{participant} {low:.0%} → {high:.0%}")
+        lows.append(f"{low:.0%} through {participant}")
+        highs.append(f"{high:.0%} through {participant}")
         for found in (small[participant], large[participant]):
             middle = sorted(found, key=lambda item: item[0])[len(found) // 2]
             cited.append(_cite(middle[1], middle[2]))
-    if not parts:
+    if not lows:
         return []
     text = (
-        "The boundary's share of a call (the Rust-native time taken away), median over the "
-        "single calls and smallest inputs → over the largest inputs: "
-        + "; ".join(parts)
-        + ". Where the first figure is high, the crossing is the cost: batch the work into "
-        "fewer, bigger calls."
+        "On single calls and the smallest inputs the crossing (a call's time less the "
+        "Rust-native time, median over operations) is "
+        + _series(lows)
+        + "; on the largest inputs it is "
+        + _series(highs)
+        + ". Where it is most of the call, batch the work into fewer, bigger calls."
     )
     return [Sentence("The boundary's share", text, tuple(cited))]
 

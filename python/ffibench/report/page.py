@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import struct
 from collections.abc import Iterable
 
@@ -51,6 +52,11 @@ tr:target td { background: #fff3b0; }
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _section(scenario: str) -> str:
+    """A scenario's section id: a slug, whatever characters its name holds."""
+    return "s-" + (re.sub(r"[^a-z0-9]+", "-", scenario.lower()).strip("-") or "x")
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -220,7 +226,7 @@ def render(report: Report, sentences: list[Sentence], plots: list[Plot]) -> str:
     """The whole page."""
     scenarios = report.scenarios
     taken: set[str] = set()
-    nav = "".join(f'<a href="#s-{_e(name)}">{_e(name)}</a>' for name in scenarios)
+    nav = "".join(f'<a href="#{_section(name)}">{_e(name)}</a>' for name in scenarios)
     body = [
         "<h1>ffibench report</h1>",
         f'<nav><a href="#guide">decision guide</a>{nav}<a href="#reading">how to read</a></nav>',
@@ -230,7 +236,7 @@ def render(report: Report, sentences: list[Sentence], plots: list[Plot]) -> str:
     ]
     for scenario in scenarios:
         title = report.titles.get(scenario, scenario)
-        body.append(f'<section id="s-{_e(scenario)}"><h2>{_e(title)} <small>({_e(scenario)})'
+        body.append(f'<section id="{_section(scenario)}"><h2>{_e(title)} <small>({_e(scenario)})'
                     "</small></h2>")  # fmt: skip
         body += [_figure(plot) for plot in plots if plot.scenario == scenario]
         groups = [group for group in report.groups if group.scenario == scenario]
