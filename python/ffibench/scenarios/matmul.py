@@ -273,7 +273,7 @@ def measure_machine() -> dict[str, dict[str, Any]]:
 
     found: dict[str, dict[str, Any]] = {}
     best: dict[tuple[str, int], tuple[float, str]] = {}
-    for isa, dtype, threads, rate in fma_peak(0.1, 3):
+    for isa, dtype, threads, rate in fma_peak(0.2, 5):
         cores = "1core" if threads == 1 else "allcores"
         where = "one core" if threads == 1 else f"{threads} cores"
         slug = isa.lower().replace("-", "").replace("+", "_")
