@@ -346,3 +346,17 @@ def test_spec_docstring_examples_hold() -> None:
     failures, tried = doctest.testmod(spec)
     assert tried >= 3
     assert failures == 0
+
+
+def test_a_run_measures_the_peak_once_for_its_meta() -> None:
+    from ffibench.harness import meta
+
+    found, errors = meta.measured([SCENARIO, scenarios.get("basic")])
+    assert errors == {}
+    for dtype in ("float64", "float32"):
+        for cores in ("1core", "allcores"):
+            entry = found[f"fma_{dtype}_{cores}"]
+            assert entry["unit"] == "GFLOP/s" and entry["value"] > 0, entry
+            assert dtype in entry["label"]
+    assert found["matmul_threads"]["value"] >= 1
+    assert all(set(entry) == {"value", "unit", "label"} for entry in found.values())
