@@ -269,6 +269,32 @@ def test_shape_mismatch_message_names_both_shapes(backend: ffibench.Backend) -> 
         backend.matmul.matmul(np.ones((2, 3)), np.ones((2, 3)))
 
 
+@pytest.mark.parametrize("size", [200_000, 3 * 10**9])
+def test_a_result_too_large_is_a_memory_error(backend: ffibench.Backend, size: int) -> None:
+    # Beyond memory (298 GiB) and beyond any address (72 EiB): refused before any work.
+    with pytest.raises(MemoryError):
+        backend.matmul.matmul(np.empty((size, 0)), np.empty((0, size)))
+
+
+class Resizer:
+    """A number whose ``float()`` resizes an array: Python code that runs while ``b`` is read."""
+
+    def __init__(self, victim: np.ndarray) -> None:
+        self.victim = victim
+
+    def __float__(self) -> float:
+        self.victim.resize((50, 50), refcheck=False)
+        return 1.0
+
+
+def test_an_operand_resized_while_the_other_is_read(backend: ffibench.Backend) -> None:
+    # PyO3 reads a NumPy array in place: it must notice the change, never read freed memory.
+    # The others read `a` again after `b` and find 50 x 50 against 2 x 2: a shape mismatch.
+    a = np.ones((2, 2))
+    with pytest.raises(ValueError, match=r"changed|do not match"):
+        backend.matmul.matmul(a, [[Resizer(a), 1.0], [1.0, 1.0]])
+
+
 def test_the_c_abi_refuses_misaligned_and_overlapping_pointers() -> None:
     # The wrappers never pass such pointers (they copy, and allocate out), so call the library.
     from ffibench.backends.cffi_abi._library import ffi, lib

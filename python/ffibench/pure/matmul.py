@@ -18,7 +18,8 @@ Operands (``a``, ``b``)
     ``a`` must have as many columns as ``b`` has rows (``ValueError`` otherwise).
 Result
     A new, writable, C-ordered NumPy array of shape ``(m, n)`` for an ``m x k`` ``a`` and a
-    ``k x n`` ``b``, any of ``m, k, n`` zero included (``k == 0`` gives zeros): float32 when
+    ``k x n`` ``b``, any of ``m, k, n`` zero included (``k == 0`` gives zeros; ``MemoryError``
+    when it cannot be allocated, however large): float32 when
     both operands are float32 buffers, float64 otherwise (a float32 operand beside a float64
     one is widened exactly, as NumPy promotes). It never shares memory with an operand.
 Values
@@ -43,6 +44,7 @@ minutes at ``n = 1024``, too slow for the reference every benchmark checks again
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy
@@ -123,9 +125,15 @@ def check_shapes(a: numpy.ndarray, b: numpy.ndarray) -> None:
 
 
 def result_dtype(a: numpy.ndarray, b: numpy.ndarray) -> type[numpy.floating[Any]]:
-    """float32 when both operands are float32, float64 otherwise."""
+    """float32 when both operands are float32, float64 otherwise; ``MemoryError`` when the
+    ``m x n`` result could not be addressed at all (NumPy says ``ValueError``, "too big": it
+    is out of memory, as a result that merely does not fit is)."""
     both32 = a.dtype == numpy.float32 and b.dtype == numpy.float32
-    return numpy.float32 if both32 else numpy.float64
+    dtype = numpy.float32 if both32 else numpy.float64
+    rows, cols = a.shape[0], b.shape[1]
+    if rows * cols * numpy.dtype(dtype).itemsize > sys.maxsize:
+        raise MemoryError(f"matmul: cannot allocate a {rows} x {cols} result")
+    return dtype
 
 
 def matmul(a: object, b: object) -> numpy.ndarray:
