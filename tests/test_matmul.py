@@ -269,9 +269,10 @@ def test_shape_mismatch_message_names_both_shapes(backend: ffibench.Backend) -> 
         backend.matmul.matmul(np.ones((2, 3)), np.ones((2, 3)))
 
 
-@pytest.mark.parametrize("size", [200_000, 3 * 10**9])
-def test_a_result_too_large_is_a_memory_error(backend: ffibench.Backend, size: int) -> None:
-    # Beyond memory (298 GiB) and beyond any address (72 EiB): refused before any work.
+def test_a_result_too_large_is_a_memory_error(backend: ffibench.Backend) -> None:
+    # Beyond any address (72 EiB): refused before any allocation. (A result merely beyond
+    # memory is NumPy's MemoryError only where the kernel does not overcommit: not tested.)
+    size = 3 * 10**9
     with pytest.raises(MemoryError):
         backend.matmul.matmul(np.empty((size, 0)), np.empty((0, size)))
 
