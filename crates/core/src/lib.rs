@@ -10,5 +10,6 @@ pub mod basic;
 mod error;
 pub mod person;
 pub mod random;
+pub mod words;
 
 pub use error::{CoreError, CoreResult};

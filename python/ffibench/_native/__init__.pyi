@@ -4,7 +4,8 @@
 from ffibench._native import arrays as arrays
 from ffibench._native import basic as basic
 from ffibench._native import person as person
+from ffibench._native import words as words
 
-__all__ = ["arrays", "basic", "build_info", "person"]
+__all__ = ["arrays", "basic", "build_info", "person", "words"]
 
 def build_info() -> dict[str, str]: ...
