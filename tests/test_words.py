@@ -491,3 +491,38 @@ def test_every_participant_passes_every_check_at_a_small_size(
             args = operation.arguments(participant.function, size)
             answer = operation.runner(participant.function)(*args)
             assert operation.check_for(participant)(answer, expected), (operation.name, participant)
+
+
+@pytest.mark.slow
+def test_run_counts_the_users_corpus_and_records_it(tmp_path: Path) -> None:
+    import hashlib
+    import json
+    import subprocess
+    import sys
+
+    text = "Der Bär, the bear; ΟΔΟΣ don't " * 2_000
+    corpus = tmp_path / "mine.txt"
+    corpus.write_text(text, encoding="utf-8")
+    output = tmp_path / "run.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "ffibench", "run", "--quick", "--scenario", "words",
+         "--operation", "build:text", "--backend", "pyo3", "--corpus", str(corpus),
+         "-o", str(output)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    document = json.loads(output.read_text(encoding="utf-8"))
+    size = len(text.encode("utf-8"))
+    assert document["meta"]["corpus"] == {
+        "name": "mine.txt",
+        "size": size,
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    }
+    results = document["results"]
+    assert results and {result["size"] for result in results} == {size}
+    assert all(result["status"] == "ok" for result in results), results
+    refused = subprocess.run(
+        [sys.executable, "-m", "ffibench", "run", "--scenario", "basic", "--corpus", str(corpus)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "--corpus" in refused.stderr

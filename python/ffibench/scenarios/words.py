@@ -33,7 +33,7 @@ from typing import Any
 import numpy
 
 from ffibench.pure.words import words as spec_words
-from ffibench.scenarios import Anchor, Operation, Scenario
+from ffibench.scenarios import CORPUS_ENV, Anchor, Operation, Scenario
 
 #: Sizes of the text counted, in bytes of UTF-8: a full run, and ``--quick``.
 TEXT_SIZES = (1_000_000, 10_000_000, 100_000_000)
@@ -56,8 +56,6 @@ ZIPF_EXPONENT = 1.1
 SEED = 20_261_202
 #: Bumped when the corpus generator changes, so a cached corpus of an older one is not used.
 CORPUS_VERSION = 1
-#: Environment variable naming the user's corpus (``ffibench run --corpus``).
-CORPUS_ENV = "FFIBENCH_CORPUS"
 
 _GOLDEN = 0x9E3779B97F4A7C15
 _MASK = (1 << 64) - 1
