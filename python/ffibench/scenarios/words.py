@@ -444,13 +444,17 @@ def _operations() -> tuple[Operation, ...]:
         ),
         Operation(
             "store:memory",
-            "the memory a store of n items of 32 bytes takes, built by set",
-            make_args=lambda size: (_store_pairs(size or 0),),
+            f"the memory of a store of n items: keys of 12 characters, values of "
+            f"{VALUE_BYTES} bytes, each made in the call (so a dict owns its objects too)",
+            make_args=lambda size: (size,),
             sizes=MEMORY_ITEMS,
             quick_sizes=QUICK_MEMORY_ITEMS,
             size_unit="items",
             function="KeyValueStore",
-            statement="a1 = function(None)\n    for a2 in a0: a1.set(*a2)",
+            statement=(
+                "a1 = function(None)\n    for a2 in range(a0): "
+                f"a1.set(f'key-{{a2:08d}}', a2.to_bytes(8, 'little') * {VALUE_BYTES // 8})"
+            ),
             result="a1",
             compare=same_keys,
             kind="memory",
