@@ -127,9 +127,24 @@ def test_the_mapping_follows_the_spec(backend: ffibench.Backend) -> None:
     assert repr(backend.words.WordCounts.from_text("a a b")) == "WordCounts(2 words, 3 in all)"
 
 
+class Index:
+    """An int-like object (``__index__``) that is not an int and has no ``<``."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Index({self.value})"
+
+
 @pytest.mark.parametrize(
     ("call", "args"),
     [
+        ("most_common", (Index(-(2**70)),)),
+        ("most_common", (Index(2**70),)),
         ("__getitem__", (1,)),
         ("__getitem__", (b"a",)),
         ("get", (None,)),
@@ -287,7 +302,11 @@ def test_lru_order_and_stats_agree_with_the_spec(
         assert len(set(map(repr, states.values()))) == 1, states
 
 
-@pytest.mark.parametrize("max_items", [0, -1, -(2**70), 2**63, 1.5, "3", b"3", [2]], ids=repr)
+@pytest.mark.parametrize(
+    "max_items",
+    [0, -1, -(2**70), 2**63, 1.5, "3", b"3", [2], Index(-(2**70)), Index(2**70), Index(0)],
+    ids=repr,
+)
 def test_a_bad_bound_raises_the_specs_error(max_items: Any) -> None:
     expected = outcome(spec.KeyValueStore, max_items)
     assert expected[0] == "raises"
@@ -329,7 +348,8 @@ def test_values_are_copies_and_bytes_subclasses_are_read_as_bytes(
     backend: ffibench.Backend,
 ) -> None:
     class Tagged(bytes):
-        pass
+        def __bytes__(self) -> bytes:  # not what it holds: not read
+            return b"other"
 
     store = backend.words.KeyValueStore(1)
     store.set("k", Tagged(b"abc"))
@@ -337,6 +357,8 @@ def test_values_are_copies_and_bytes_subclasses_are_read_as_bytes(
     assert type(value) is bytes and value == b"abc"
     store.set("other", b"x")  # evicts "k": the value read before is still whole
     assert value == b"abc" and store.get("k") is None
+    store.set_many([("k", Tagged(b"def"))])
+    assert store.get("k") == b"def"
 
 
 def test_copies_and_pickles_are_new_objects(backend: ffibench.Backend) -> None:
@@ -355,6 +377,198 @@ def test_copies_and_pickles_are_new_objects(backend: ffibench.Backend) -> None:
         assert other.stats() == store.stats() and other.max_items == 3
         other.set("c", b"3")
         assert "c" not in store
+
+
+def test_objects_are_made_whole_by_new(backend: ffibench.Backend) -> None:
+    """A second ``__init__`` changes nothing, ``__new__`` alone makes a usable empty object."""
+    words = backend.words
+    counts = words.WordCounts.from_text("a b a")
+    counts.__init__()
+    assert counts.items() == [("a", 2), ("b", 1)]
+    store = words.KeyValueStore(2)
+    store.set("a", b"1")
+    store.__init__(5)
+    store.__init__("not checked: __new__ made the store")
+    assert store.keys() == ["a"] and store.max_items == 2
+    empty = words.WordCounts.__new__(words.WordCounts)
+    assert empty.items() == [] and len(empty) == 0 and empty.get_many(["a"]) == [0]
+    bare = words.KeyValueStore.__new__(words.KeyValueStore)
+    bare.set("k", b"v")
+    assert bare.max_items is None and bare.keys() == ["k"]
+
+
+def test_subclasses_work_as_the_class_does(backend: ffibench.Backend, tmp_path: Path) -> None:
+    words = backend.words
+
+    class Counts(words.WordCounts):  # type: ignore[misc, name-defined]
+        def __init__(self) -> None:
+            raise AssertionError("the alternate constructors do not run __init__")
+
+    class Store(words.KeyValueStore):  # type: ignore[misc, name-defined]
+        pass
+
+    path = tmp_path / "text.txt"
+    path.write_text("b a b", encoding="utf-8")
+    for made in (
+        Counts.from_text("b a b"),
+        Counts.from_file(path),
+        Counts._from_items([("a", 1), ("b", 2)]),
+        copy.copy(Counts.from_text("b a b")),
+    ):
+        assert type(made) is Counts and made.items() == [("a", 1), ("b", 2)]
+    store = Store(2)
+    store.set("a", b"1")
+    twin = copy.deepcopy(store)
+    assert type(twin) is Store and twin.keys() == ["a"] and twin.max_items == 2
+
+
+class Pair(tuple):  # type: ignore[type-arg]
+    pass
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [("a", 1), ("a", 2)],
+        [["a", 1], Pair(("b", 2))],
+        [("a", 2**64 - 1), ("b", True)],
+        [("a", 1.5)],
+        [("a", "3")],
+        [("a", None)],
+        [("a", -1)],
+        [(b"a", 1)],
+        [("\ud800", 1)],
+        ["ab"],
+        [("a", 1, 2)],
+        [{"a": 1}],
+        5,
+    ],
+    ids=repr,
+)
+def test_counts_from_pickled_items_are_checked_as_the_spec_checks(items: Any) -> None:
+    def made(counts: Any) -> list[tuple[str, int]]:
+        return counts._from_items(items).items()  # type: ignore[no-any-return]
+
+    expected = outcome(made, spec.WordCounts)
+    for name in RUST_BACKENDS:
+        assert outcome(made, module(name).WordCounts) == expected, name
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        ([("a", b"1")], 1, 2, 3),
+        [[["a", b"1"]], 1, 2, 3],
+        ([("a", b"1")], 2**64 - 1, 0, True),
+        ([("a", b"1")], -1, 0, 0),
+        ([("a", b"1")], 2**64, 0, 0),
+        ([("a", b"1")], 0, 0, 2**64),
+        ([("a", b"1")], "1", 0, 0),
+        ([("a", b"1")], 1.5, 0, 0),
+        ([("a", "1")], 0, 0, 0),
+        ([("a", "1")], -1, 0, 0),
+        (5, 0, 0, 0),
+        ([], 0, 0),
+        ([], 0, 0, 0, 0),
+        (),
+        None,
+        "abcd",
+    ],
+    ids=repr,
+)
+def test_a_tampered_store_state_raises_the_specs_error_and_changes_nothing(state: Any) -> None:
+    def restore(store: Any) -> tuple[list[str], dict[str, int]]:
+        store.__setstate__(state)
+        return store.keys(), store.stats()
+
+    reference = spec.KeyValueStore(3)
+    expected = outcome(restore, reference)
+    for name in RUST_BACKENDS:
+        store = module(name).KeyValueStore(3)
+        assert outcome(restore, store) == expected, name
+        if expected[0] == "raises":
+            assert store.keys() == [] and store.stats() == reference.stats(), name
+
+
+def test_store_counters_stop_at_the_top_in_the_rust_backends() -> None:
+    for name in RUST_BACKENDS:
+        store = module(name).KeyValueStore(1)
+        store.__setstate__(([("a", b"1")], 2**64 - 1, 2**64 - 1, 2**64 - 1))
+        store.get("a")
+        store.get("b")
+        store.set("c", b"3")
+        assert set(store.stats().values()) == {2**64 - 1}, name
+
+
+def test_the_c_abi_answers_bad_arguments_with_a_status() -> None:
+    """What the wrappers never pass, straight to the library: a status and a message each."""
+    from ffibench.backends.cffi_abi._library import ffi, lib
+
+    counts_out = ffi.new("ffibench_word_counts **")
+    assert lib.ffibench_word_counts_from_text(b"a b a", 5, counts_out) == 0
+    counts = counts_out[0]
+    store_out = ffi.new("ffibench_kv_store **")
+    assert lib.ffibench_kv_store_new(2, store_out) == 0
+    store = store_out[0]
+    block = ffi.new("char[]", 8 * 4 + 1)
+    misaligned = ffi.cast("size_t *", int(ffi.cast("uintptr_t", block)) + 1)
+    lengths = ffi.new("size_t[]", [1, 1])
+    numbers = ffi.new("uint64_t[]", 2)
+    found, count = ffi.new("bool *"), ffi.new("uint64_t *")
+    words, values = ffi.new("ffibench_string *"), ffi.new("ffibench_bytes *")
+    calls = {
+        "NULL text": (lambda: lib.ffibench_word_counts_from_text(ffi.NULL, 3, counts_out), 5),
+        "a cut character": (
+            lambda: lib.ffibench_word_counts_from_text(b"\xc3\xa9", 1, counts_out),
+            4,
+        ),
+        "NULL out": (lambda: lib.ffibench_word_counts_from_text(b"a", 1, ffi.NULL), 5),
+        "lengths past the text": (
+            lambda: lib.ffibench_word_counts_get_many(counts, b"ab", 1, lengths, 2, numbers),
+            1,
+        ),
+        "lengths short of the text": (
+            lambda: lib.ffibench_word_counts_get_many(counts, b"abc", 3, lengths, 2, numbers),
+            1,
+        ),
+        "a length cutting a character": (
+            lambda: lib.ffibench_word_counts_get_many(counts, "é".encode(), 2, lengths, 2, numbers),
+            1,
+        ),
+        "misaligned lengths": (
+            lambda: lib.ffibench_word_counts_get_many(counts, b"ab", 2, misaligned, 2, numbers),
+            1,
+        ),
+        "NULL counts": (lambda: lib.ffibench_word_counts_get(ffi.NULL, b"a", 1, count, found), 5),
+        "k past the words": (
+            lambda: lib.ffibench_word_counts_items(counts, True, 3, words, lengths, numbers),
+            1,
+        ),
+        "merge with NULL": (lambda: lib.ffibench_word_counts_merge(counts, ffi.NULL), 5),
+        "NULL store": (lambda: lib.ffibench_kv_store_set(ffi.NULL, b"k", 1, b"v", 1), 5),
+        "NULL value": (lambda: lib.ffibench_kv_store_set(store, b"k", 1, ffi.NULL, 1), 5),
+        "invalid key": (lambda: lib.ffibench_kv_store_set(store, b"\xff", 1, b"v", 1), 4),
+        "value lengths past the values": (
+            lambda: lib.ffibench_kv_store_set_many(store, b"ab", 2, lengths, b"x", 1, lengths, 2),
+            1,
+        ),
+        "capacity too small": (
+            lambda: (
+                lib.ffibench_kv_store_set(store, b"k", 1, b"v", 1)
+                or lib.ffibench_kv_store_items(store, 0, words, ffi.NULL, values, ffi.NULL)
+            ),
+            1,
+        ),
+    }
+    messages = {}
+    for what, (call, expected) in calls.items():
+        status = call()
+        messages[what] = ffi.string(lib.ffibench_last_error_message()) if status else b""
+        assert status == expected, (what, status, messages[what])
+    assert b"other" in messages["merge with NULL"]
+    assert b"double" not in messages["misaligned lengths"]
+    lib.ffibench_word_counts_free(counts)
+    lib.ffibench_kv_store_free(store)
 
 
 # --- threads, finalisers, leaks --------------------------------------------------------------

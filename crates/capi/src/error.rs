@@ -35,8 +35,9 @@ pub(crate) enum Failure {
     Core(CoreError),
     InvalidUtf8(std::str::Utf8Error),
     NullPointer(&'static str),
-    /// A pointer to doubles that is not aligned for `f64`: a Rust slice over it would be
-    /// undefined behaviour, so the call is refused (the Python wrappers copy such buffers).
+    /// A pointer to numbers (doubles, `size_t`, `uint64_t`...) that is not aligned for their
+    /// type: a Rust slice over it would be undefined behaviour, so the call is refused (the
+    /// Python wrappers copy such buffers).
     Misaligned(&'static str),
     Panic(String),
 }
@@ -76,7 +77,7 @@ pub(crate) fn record(failure: Failure) -> Status {
         Failure::NullPointer(name) => (Status::NullPointer, format!("{name} is a NULL pointer")),
         Failure::Misaligned(name) => (
             Status::InvalidValue,
-            format!("{name} is not aligned for double (copy it to an aligned buffer first)"),
+            format!("{name} is not aligned for its type (copy it to an aligned buffer first)"),
         ),
         Failure::Panic(message) => (
             Status::Panic,

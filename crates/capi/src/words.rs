@@ -435,7 +435,9 @@ pub unsafe extern "C" fn ffibench_word_counts_merge(
             return Ok(mine.0.merge_self()?);
         }
         // SAFETY: two distinct live handles, by this function's contract.
-        let theirs = unsafe { counts_ref(other) }?;
+        let theirs = &unsafe { other.as_ref() }
+            .ok_or(Failure::NullPointer("other"))?
+            .0;
         // SAFETY: as above.
         let mine = unsafe { counts.as_mut() }.ok_or(Failure::NullPointer("counts"))?;
         Ok(mine.0.merge(theirs)?)

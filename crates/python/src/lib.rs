@@ -15,11 +15,25 @@ const SUBMODULES: &[&str] = &["basic", "person", "arrays", "words"];
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyInt;
 
 /// `value` as a signed 64-bit int of at least `minimum`, as the spec checks counts:
 /// `TypeError` for a non-int, `ValueError` below `minimum` (however far below, even past
 /// 64 bits), `OverflowError` from `2**63`.
 pub(crate) fn at_least(value: &Bound<'_, PyAny>, name: &str, minimum: i64) -> PyResult<usize> {
+    // Anything but an int goes through `operator.index` once, as the spec's check does: an
+    // `__index__` past 64 bits is then compared as the int it gives (not as an object that may
+    // have no `<`), and one with side effects runs once.
+    let index;
+    let value = if value.is_exact_instance_of::<PyInt>() {
+        value
+    } else {
+        index = value
+            .py()
+            .import("operator")?
+            .call_method1("index", (value,))?;
+        &index
+    };
     let number = match value.extract::<i64>() {
         Ok(number) => number,
         Err(error) if error.is_instance_of::<PyOverflowError>(value.py()) => {

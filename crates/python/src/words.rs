@@ -19,7 +19,7 @@ pub(crate) mod words {
 
     use ffibench_core::CoreError;
     use ffibench_core::words::{self as core, Stats};
-    use pyo3::exceptions::{PyKeyError, PyOSError, PyTypeError};
+    use pyo3::exceptions::{PyKeyError, PyOSError, PyTypeError, PyValueError};
     use pyo3::prelude::*;
     use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 
@@ -52,7 +52,7 @@ pub(crate) mod words {
     }
 
     /// How many times each word occurs in a text or a file (see ``ffibench.pure.words``).
-    #[pyclass(name = "WordCounts", module = "ffibench._native.words")]
+    #[pyclass(name = "WordCounts", module = "ffibench._native.words", subclass)]
     pub(crate) struct PyWordCounts {
         inner: core::WordCounts,
     }
@@ -73,11 +73,37 @@ pub(crate) mod words {
         PyList::new(py, tuples)
     }
 
+    /// Whether `pair` is a `(first, second)` pair as the spec takes one: a tuple or a list of
+    /// two items.
+    fn is_pair(pair: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(
+            (pair.is_instance_of::<PyTuple>() || pair.is_instance_of::<PyList>())
+                && pair.len()? == 2,
+        )
+    }
+
     fn owned(items: Vec<(&str, u64)>) -> Vec<(String, u64)> {
         items
             .into_iter()
             .map(|(word, count)| (word.to_owned(), count))
             .collect()
+    }
+
+    impl PyWordCounts {
+        /// `inner` as an instance of `cls`: the class itself, or a subclass made by its
+        /// `__new__` (not its `__init__`), as the spec's classmethods make one.
+        fn of_type<'py>(
+            cls: &Bound<'py, PyType>,
+            inner: core::WordCounts,
+        ) -> PyResult<Bound<'py, Self>> {
+            let py = cls.py();
+            if cls.is(py.get_type::<Self>()) {
+                return Bound::new(py, Self { inner });
+            }
+            let made = cls.call_method1("__new__", (cls,))?.cast_into::<Self>()?;
+            made.borrow_mut().inner = inner;
+            Ok(made)
+        }
     }
 
     #[pymethods]
@@ -90,16 +116,23 @@ pub(crate) mod words {
         }
 
         /// The counts of the words of ``text``; the GIL is released while Rust counts.
-        #[staticmethod]
-        fn from_text(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        #[classmethod]
+        fn from_text<'py>(
+            cls: &Bound<'py, PyType>,
+            text: &Bound<'py, PyAny>,
+        ) -> PyResult<Bound<'py, Self>> {
             let text = self::text(text, "text")?;
-            let inner = py.detach(|| core::WordCounts::from_text(text));
-            Ok(Self { inner })
+            let inner = cls.py().detach(|| core::WordCounts::from_text(text));
+            Self::of_type(cls, inner)
         }
 
         /// The counts of the words of a UTF-8 file, read in chunks with the GIL released.
-        #[staticmethod]
-        fn from_file(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Self> {
+        #[classmethod]
+        fn from_file<'py>(
+            cls: &Bound<'py, PyType>,
+            path: &Bound<'py, PyAny>,
+        ) -> PyResult<Bound<'py, Self>> {
+            let py = cls.py();
             // os.fspath, as open() takes a path: str, bytes (the OS's own bytes) or a
             // path-like object; anything else (an int is not a file descriptor here) fails.
             let given = py.import("os")?.call_method1("fspath", (path,))?;
@@ -108,7 +141,7 @@ pub(crate) mod words {
                 Err(_) => given.extract::<PathBuf>()?,
             };
             match py.detach(|| core::WordCounts::from_file(&name)) {
-                Ok(inner) => Ok(Self { inner }),
+                Ok(inner) => Self::of_type(cls, inner),
                 // The filename as os.fspath gave it, as open() reports it.
                 Err(CoreError::Io { errno, message, .. }) => {
                     Err(PyOSError::new_err((errno, message, given.unbind())))
@@ -117,19 +150,31 @@ pub(crate) mod words {
             }
         }
 
-        #[staticmethod]
-        fn _from_items(items: &Bound<'_, PyAny>) -> PyResult<Self> {
-            let mut rows: Vec<(Bound<'_, PyString>, u64)> = Vec::new();
+        /// Counts from `(word, count)` pairs, checked as the spec's `check_items` does.
+        #[classmethod]
+        fn _from_items<'py>(
+            cls: &Bound<'py, PyType>,
+            items: &Bound<'py, PyAny>,
+        ) -> PyResult<Bound<'py, Self>> {
+            let mut rows: Vec<(Bound<'_, PyAny>, u64)> = Vec::new();
             for item in items.try_iter()? {
-                rows.push(item?.extract()?);
+                let item = item?;
+                if !is_pair(&item)? {
+                    return Err(PyTypeError::new_err(format!(
+                        "each item must be a (word, count) pair, not {}",
+                        type_name(&item)
+                    )));
+                }
+                let word = item.get_item(0)?;
+                text(&word, "word")?;
+                let count = item.get_item(1)?.extract::<u64>()?;
+                rows.push((word, count));
             }
             let words = rows
                 .iter()
-                .map(|(word, count)| Ok((word.to_str()?, *count)))
+                .map(|(word, count)| Ok((text(word, "word")?, *count)))
                 .collect::<PyResult<Vec<_>>>()?;
-            Ok(Self {
-                inner: core::WordCounts::from_items(words),
-            })
+            Self::of_type(cls, core::WordCounts::from_items(words))
         }
 
         fn __getitem__(&self, word: &Bound<'_, PyAny>) -> PyResult<u64> {
@@ -272,13 +317,53 @@ pub(crate) mod words {
             .as_bytes())
     }
 
+    /// Every `(key, value)` of `pairs`, checked as the spec's `check_pairs` does (the objects
+    /// are kept, so their UTF-8 and bytes can be borrowed).
+    fn checked_pairs<'py>(
+        pairs: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> {
+        let mut checked = Vec::new();
+        for pair in pairs.try_iter()? {
+            let pair = pair?;
+            if !is_pair(&pair)? {
+                return Err(PyTypeError::new_err(format!(
+                    "each item must be a (key, value) pair, not {}",
+                    type_name(&pair)
+                )));
+            }
+            let (key, value) = (pair.get_item(0)?, pair.get_item(1)?);
+            text(&key, "key")?;
+            value_bytes(&value)?;
+            checked.push((key, value));
+        }
+        Ok(checked)
+    }
+
     /// What ``__reduce__`` gives: the class, its arguments, and the state.
     type Reduced<'py> = (Bound<'py, PyType>, (Option<usize>,), Bound<'py, PyTuple>);
 
     /// A map of str keys to bytes values, optionally bounded (see ``ffibench.pure.words``).
-    #[pyclass(name = "KeyValueStore", module = "ffibench._native.words")]
+    #[pyclass(name = "KeyValueStore", module = "ffibench._native.words", subclass)]
     pub(crate) struct PyKeyValueStore {
         inner: core::KeyValueStore,
+    }
+
+    impl PyKeyValueStore {
+        /// Stores pairs `checked_pairs` made, in order.
+        fn store_pairs(
+            this: &Bound<'_, Self>,
+            checked: &[(Bound<'_, PyAny>, Bound<'_, PyAny>)],
+        ) -> PyResult<()> {
+            let rows = checked
+                .iter()
+                .map(|(key, value)| Ok((text(key, "key")?, value_bytes(value)?)))
+                .collect::<PyResult<Vec<_>>>()?;
+            let mut store = this.borrow_mut();
+            for (key, value) in rows {
+                store.inner.set(key, value).map_err(PyCoreError::from)?;
+            }
+            Ok(())
+        }
     }
 
     #[pymethods]
@@ -339,31 +424,8 @@ pub(crate) mod words {
 
         /// ``set`` each ``(key, value)`` pair in order, once every pair is checked.
         fn set_many(this: &Bound<'_, Self>, pairs: &Bound<'_, PyAny>) -> PyResult<()> {
-            let mut checked = Vec::new();
-            for pair in pairs.try_iter()? {
-                let pair = pair?;
-                let is_pair = (pair.is_instance_of::<PyTuple>() || pair.is_instance_of::<PyList>())
-                    && pair.len()? == 2;
-                if !is_pair {
-                    return Err(PyTypeError::new_err(format!(
-                        "each item must be a (key, value) pair, not {}",
-                        type_name(&pair)
-                    )));
-                }
-                let (key, value) = (pair.get_item(0)?, pair.get_item(1)?);
-                text(&key, "key")?;
-                value_bytes(&value)?;
-                checked.push((key, value));
-            }
-            let rows = checked
-                .iter()
-                .map(|(key, value)| Ok((text(key, "key")?, value_bytes(value)?)))
-                .collect::<PyResult<Vec<_>>>()?;
-            let mut store = this.borrow_mut();
-            for (key, value) in rows {
-                store.inner.set(key, value).map_err(PyCoreError::from)?;
-            }
-            Ok(())
+            let checked = checked_pairs(pairs)?;
+            Self::store_pairs(this, &checked)
         }
 
         /// ``get`` each key in order: its value, or ``None``.
@@ -456,10 +518,36 @@ pub(crate) mod words {
             Ok((this.get_type(), (max,), state))
         }
 
+        /// The state of ``__reduce__``, checked as the spec's ``check_state`` does: unpacked
+        /// as Python unpacks four names, the pairs, then each counter.
         fn __setstate__(this: &Bound<'_, Self>, state: &Bound<'_, PyAny>) -> PyResult<()> {
-            let (items, hits, misses, evictions): (Bound<'_, PyAny>, u64, u64, u64) =
-                state.extract()?;
-            Self::set_many(this, &items)?;
+            let mut parts = Vec::with_capacity(4);
+            for part in state.try_iter().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "cannot unpack non-iterable {} object",
+                    type_name(state)
+                ))
+            })? {
+                parts.push(part?);
+                if parts.len() > 4 {
+                    return Err(PyValueError::new_err(
+                        "too many values to unpack (expected 4)",
+                    ));
+                }
+            }
+            let [items, hits, misses, evictions] = <[_; 4]>::try_from(parts).map_err(|parts| {
+                PyValueError::new_err(format!(
+                    "not enough values to unpack (expected 4, got {})",
+                    parts.len()
+                ))
+            })?;
+            let checked = checked_pairs(&items)?;
+            let (hits, misses, evictions) = (
+                hits.extract::<u64>()?,
+                misses.extract::<u64>()?,
+                evictions.extract::<u64>()?,
+            );
+            Self::store_pairs(this, &checked)?;
             this.borrow_mut().inner.set_stats(Stats {
                 hits,
                 misses,

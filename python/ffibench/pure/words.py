@@ -26,7 +26,9 @@ WordCounts
     ``get_many(words)`` the count of each word of a list, 0 when absent, in one call;
     ``merge(other)`` adds the counts of another ``WordCounts`` (of the same backend) in place.
     A word looked up must be a ``str`` (``TypeError`` otherwise, for ``in`` too). Two counts
-    are equal when their mappings are; copies and pickles are new counts.
+    are equal when their mappings are; copies and pickles are new counts (their state is
+    ``(word, count)`` pairs: ``TypeError`` for anything else or a count that is not an int,
+    ``OverflowError`` for a negative count).
 KeyValueStore
     ``KeyValueStore(max_items=None)`` maps ``str`` keys to ``bytes`` values (exactly
     ``bytes`` or a subclass: a ``bytearray`` or ``memoryview`` raises ``TypeError``; values are
@@ -39,7 +41,14 @@ KeyValueStore
     ``get_many`` and every ``set`` make a key the most recently used; ``in`` and ``keys()``
     (least recently used first) change nothing. ``stats()`` counts ``hits``, ``misses`` (of
     ``get`` and ``get_many``) and ``evictions``. Every method is atomic: several threads may
-    use one store. Copies and pickles are new stores with the same items, order and stats.
+    use one store. Copies and pickles are new stores with the same items, order and stats
+    (their state is ``(pairs, hits, misses, evictions)``, each counter an int from 0 to
+    ``2**64 - 1``: ``TypeError`` or ``ValueError`` as unpacking raises, ``OverflowError`` past
+    the range). A counter stops at ``2**64 - 1`` in the Rust backends.
+Objects
+    Both classes are made whole by ``__new__``, so calling ``__init__`` again changes nothing,
+    ``cls.__new__(cls)`` is an empty object, and a subclass works as the class does (its
+    ``from_text``, ``from_file`` and copies are of the subclass, made without its ``__init__``).
 """
 
 from __future__ import annotations
@@ -121,6 +130,25 @@ def check_word(word: object) -> str:
     return check_str(word, "word")
 
 
+def check_count(count: object, name: str, limit: int | None = None) -> int:
+    """A count from a pickle: an int (``TypeError``), not negative and below ``limit`` when one
+    is given (``OverflowError``, as an unsigned 64-bit conversion says)."""
+    number = operator.index(count)  # type: ignore[arg-type]
+    if number < 0 or (limit is not None and number >= limit):
+        raise OverflowError(f"{name} = {number} does not fit an unsigned 64-bit integer")
+    return number
+
+
+def check_items(items: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The ``(word, count)`` pairs of pickled counts, checked (see :func:`check_count`)."""
+    checked = []
+    for pair in items:
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise TypeError(f"each item must be a (word, count) pair, not {type(pair).__name__}")
+        checked.append((check_word(pair[0]), check_count(pair[1], "count")))
+    return checked
+
+
 def check_k(k: object) -> int:
     """``most_common``'s ``k``: an int, ``ValueError`` below 0, ``OverflowError`` from 2**63."""
     count = operator.index(k)  # type: ignore[arg-type]
@@ -143,13 +171,17 @@ class WordCounts:
 
     __slots__ = ("__weakref__", "_counts")
 
-    def __init__(self) -> None:
-        self._counts: dict[str, int] = {}
+    _counts: dict[str, int]
+
+    def __new__(cls) -> WordCounts:
+        counts = super().__new__(cls)
+        counts._counts = {}
+        return counts
 
     @classmethod
     def from_text(cls, text: str) -> WordCounts:
         """The counts of the words of ``text``."""
-        counts = cls()
+        counts = cls.__new__(cls)
         counts._add(words(text))
         return counts
 
@@ -157,7 +189,7 @@ class WordCounts:
     def from_file(cls, path: str | os.PathLike[str]) -> WordCounts:
         """The counts of the words of a UTF-8 file, read in chunks (see the module docstring)."""
         name = check_path(path)
-        counts = cls()
+        counts = cls.__new__(cls)
         decoder = codecs.getincrementaldecoder("utf-8")("strict")
         carry = ""
         consumed = 0
@@ -180,9 +212,9 @@ class WordCounts:
                     return counts
 
     @classmethod
-    def _from_items(cls, items: list[tuple[str, int]]) -> WordCounts:
-        counts = cls()
-        counts._counts = dict(items)
+    def _from_items(cls, items: Iterable[tuple[str, int]]) -> WordCounts:
+        counts = cls.__new__(cls)
+        counts._counts = dict(check_items(items))
         return counts
 
     def _add(self, found: Iterable[str]) -> None:
@@ -252,10 +284,11 @@ class WordCounts:
 
 
 def check_value(value: object) -> bytes:
-    """A stored value: ``bytes`` (a subclass is read as the bytes it holds)."""
+    """A stored value: ``bytes`` (a subclass is read as the bytes it holds, not its
+    ``__bytes__``)."""
     if not isinstance(value, bytes):
         raise TypeError(f"value must be bytes, not {type(value).__name__}")
-    return bytes(value)
+    return bytes.__bytes__(value)
 
 
 def check_key(key: object) -> str:
@@ -278,6 +311,22 @@ def check_max_items(max_items: object) -> int | None:
     if limit < 1:
         raise ValueError(f"max_items must be >= 1, not {limit}")
     return limit
+
+
+U64_LIMIT = 1 << 64
+
+
+def check_state(state: object) -> tuple[list[tuple[str, bytes]], int, int, int]:
+    """A pickled store's state: ``(pairs, hits, misses, evictions)``, checked."""
+    unpacked: Any = state
+    items, hits, misses, evictions = unpacked
+    pairs = check_pairs(items)
+    return (
+        pairs,
+        check_count(hits, "hits", U64_LIMIT),
+        check_count(misses, "misses", U64_LIMIT),
+        check_count(evictions, "evictions", U64_LIMIT),
+    )
 
 
 def check_pairs(pairs: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
@@ -304,11 +353,20 @@ class KeyValueStore:
 
     __slots__ = ("__weakref__", "_evictions", "_hits", "_items", "_lock", "_max", "_misses")
 
-    def __init__(self, max_items: int | None = None) -> None:
-        self._max = check_max_items(max_items)
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._hits = self._misses = self._evictions = 0
-        self._lock = threading.Lock()
+    _max: int | None
+    _items: OrderedDict[str, bytes]
+    _hits: int
+    _misses: int
+    _evictions: int
+    _lock: threading.Lock
+
+    def __new__(cls, max_items: int | None = None) -> KeyValueStore:
+        store = super().__new__(cls)
+        store._max = check_max_items(max_items)
+        store._items = OrderedDict()
+        store._hits = store._misses = store._evictions = 0
+        store._lock = threading.Lock()
+        return store
 
     @property
     def max_items(self) -> int | None:
@@ -395,8 +453,8 @@ class KeyValueStore:
         return (type(self), (self._max,), state)
 
     def __setstate__(self, state: tuple[list[tuple[str, bytes]], int, int, int]) -> None:
-        items, hits, misses, evictions = state
+        items, hits, misses, evictions = check_state(state)
         with self._lock:
-            for key, value in check_pairs(items):
+            for key, value in items:
                 self._set(key, value)
             self._hits, self._misses, self._evictions = hits, misses, evictions

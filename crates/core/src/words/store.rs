@@ -35,7 +35,8 @@ impl Slot {
     }
 }
 
-/// Hits and misses of `get`, and evictions.
+/// Hits and misses of `get`, and evictions. Each counter stops at `u64::MAX` rather than wrap
+/// (only a store given counters near it, as an unpickled one may be, can get there).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Lookups that found their key.
@@ -185,7 +186,7 @@ impl KeyValueStore {
         }
         if self.max_items.is_some_and(|max| self.len >= max) && self.oldest != NIL {
             self.remove_slot(self.oldest);
-            self.stats.evictions += 1;
+            self.stats.evictions = self.stats.evictions.saturating_add(1);
         }
         let slot = Slot {
             data,
@@ -224,12 +225,12 @@ impl KeyValueStore {
     pub fn get(&mut self, key: &str) -> Option<&[u8]> {
         match self.find(key) {
             Some(index) => {
-                self.stats.hits += 1;
+                self.stats.hits = self.stats.hits.saturating_add(1);
                 self.touch(index);
                 Some(self.slots[index as usize].value())
             }
             None => {
-                self.stats.misses += 1;
+                self.stats.misses = self.stats.misses.saturating_add(1);
                 None
             }
         }

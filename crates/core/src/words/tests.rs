@@ -155,3 +155,19 @@ fn store_survives_many_deletes_and_reinserts() {
         store.slot_count()
     );
 }
+
+#[test]
+fn store_counters_stop_at_the_top_rather_than_wrap() {
+    let mut store = KeyValueStore::new(Some(1)).unwrap();
+    let top = Stats {
+        hits: u64::MAX,
+        misses: u64::MAX,
+        evictions: u64::MAX,
+    };
+    store.set_stats(top);
+    store.set("a", b"1").unwrap();
+    store.set("b", b"2").unwrap(); // an eviction
+    assert_eq!(store.get("b"), Some(&b"2"[..]));
+    assert_eq!(store.get("a"), None);
+    assert_eq!(store.stats(), top);
+}

@@ -26,11 +26,13 @@ from ffibench.backends._capi import utf8
 from ffibench.backends._capi.person import Exclusive, finalised
 from ffibench.pure.basic import check_str
 from ffibench.pure.words import (
+    check_items,
     check_k,
     check_key,
     check_max_items,
     check_pairs,
     check_path,
+    check_state,
     check_value,
     check_word,
 )
@@ -219,8 +221,8 @@ class WordCountsMethods(_Owner):
         return cls._adopt(cls.lib.counts_from_file(os.fsencode(name), name))
 
     @classmethod
-    def _from_items(cls, items: list[tuple[str, int]]) -> Any:
-        rows = list(items)
+    def _from_items(cls, items: Iterable[tuple[str, int]]) -> Any:
+        rows = check_items(items)
         blob, lengths, n = encode_all([word for word, _ in rows], check_word)
         counts = array.array("Q", [count for _, count in rows])
         return cls._adopt(cls.lib.counts_from_items(blob, lengths, counts, n))
@@ -412,7 +414,7 @@ class KeyValueStoreMethods(_Owner):
         return (type(self), (bound or None,), (items, *stats))
 
     def __setstate__(self, state: tuple[list[tuple[str, bytes]], int, int, int]) -> None:
-        items, hits, misses, evictions = state
+        items, hits, misses, evictions = check_state(state)
         self.set_many(items)
         with self._lock:  # type: ignore[attr-defined]
             self.lib.store_set_stats(self._live(), (hits, misses, evictions))
