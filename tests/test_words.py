@@ -24,7 +24,7 @@ from ffibench import scenarios
 from ffibench.pure import words as spec
 from ffibench.scenarios import words as words_scenario
 from outcomes import outcome
-from probes import rss_growth_kib
+from probes import rss_growth_kib, run_probe
 
 SCENARIO = scenarios.get("words")
 
@@ -670,6 +670,43 @@ def test_stores_and_counts_are_freed(backend_name: str) -> None:
     growth_kib = rss_growth_kib(_LEAK_PROBE, backend_name, 50_000, 300_000)
     # 3 x 10^5 leaked values of 40 bytes would be ~20 MiB: allow allocator noise only.
     assert growth_kib < 4096, f"RSS grew by {growth_kib} KiB"
+
+
+_OUT_OF_MEMORY_PROBE = """
+import resource, sys
+import ffibench
+words = ffibench.backend(sys.argv[1]).words
+store = words.KeyValueStore()
+store.set("big", b"x" * (100 << 20))
+store.set("small", b"s")
+with open("/proc/self/statm") as statm:
+    mapped = int(statm.read().split()[0]) * 4096
+# Room for a few copies of the value, not for twenty.
+resource.setrlimit(resource.RLIMIT_AS, (mapped + (700 << 20), resource.RLIM_INFINITY))
+before = (store.keys(), store.stats())
+try:
+    found = store.get_many(["small", "big"] * 10)
+except MemoryError:
+    assert (store.keys(), store.stats()) == before, "a refused get_many changes nothing"
+    print("MemoryError")
+else:
+    assert found == [b"s", b"x" * (100 << 20)] * 10
+    print("values")
+assert store.get_many(["big", "small"]) == [b"x" * (100 << 20), b"s"]
+assert len(store.get("big")) == 100 << 20 and len(store.keys()) == 2
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend_name", ffibench.BACKENDS)
+def test_get_many_past_the_memory_is_a_memory_error_not_an_abort(backend_name: str) -> None:
+    # Every value is copied out of the Rust store, so twenty lookups of one large value need
+    # twenty copies; where they cannot be had, MemoryError, as Python raises (the spec hands
+    # out one bytes twenty times and needs no room).
+    done = run_probe(_OUT_OF_MEMORY_PROBE, backend_name)
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = "values" if backend_name == "python" else "MemoryError"
+    assert done.stdout.split() == [expected]
 
 
 # --- the registry ----------------------------------------------------------------------------

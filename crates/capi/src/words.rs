@@ -691,7 +691,7 @@ pub unsafe extern "C" fn ffibench_kv_store_get_many(
         // SAFETY: forwarded from this function's contract.
         let lengths = unsafe { array_mut(out_lengths, n, "out_lengths") }?;
         let mut values = Vec::new();
-        let spans = kv.get_many(&keys, &mut values);
+        let spans = kv.get_many(&keys, &mut values)?;
         for (length, span) in lengths.iter_mut().zip(spans) {
             *length = span.map_or(-1, |(start, end)| {
                 i64::try_from(end - start).unwrap_or(i64::MAX)
@@ -736,9 +736,25 @@ pub unsafe extern "C" fn ffibench_kv_store_items(
         let key_lengths = unsafe { array_mut(out_key_lengths, kv.len(), "out_key_lengths") }?;
         // SAFETY: forwarded from this function's contract.
         let value_lengths = unsafe { array_mut(out_value_lengths, kv.len(), "out_value_lengths") }?;
+        let items = kv.items();
+        // Every key and value copied at once: room reserved first, so a store too large to
+        // copy is `OUT_OF_MEMORY`, not an abort.
+        let out_of_memory = |bytes| move |_| CoreError::OutOfMemory { bytes };
+        let key_bytes = items
+            .iter()
+            .try_fold(0_usize, |sum, (key, _)| sum.checked_add(key.len()))
+            .unwrap_or(usize::MAX);
+        let value_bytes = items
+            .iter()
+            .try_fold(0_usize, |sum, (_, value)| sum.checked_add(value.len()))
+            .unwrap_or(usize::MAX);
         let (mut keys, mut values) = (String::new(), Vec::new());
-        for ((key, value), (key_length, value_length)) in kv
-            .items()
+        keys.try_reserve_exact(key_bytes)
+            .map_err(out_of_memory(key_bytes))?;
+        values
+            .try_reserve_exact(value_bytes)
+            .map_err(out_of_memory(value_bytes))?;
+        for ((key, value), (key_length, value_length)) in items
             .into_iter()
             .zip(key_lengths.iter_mut().zip(value_lengths))
         {

@@ -307,6 +307,14 @@ pub(crate) mod words {
         }
     }
 
+    /// A new `bytes` of `data`: `MemoryError`, not a panic, when Python cannot allocate it.
+    fn bytes_of<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        PyBytes::new_with(py, data.len(), |buffer| {
+            buffer.copy_from_slice(data);
+            Ok(())
+        })
+    }
+
     /// `value` as bytes (a subclass is read as the bytes it holds); `TypeError` otherwise.
     fn value_bytes<'a>(value: &'a Bound<'_, PyAny>) -> PyResult<&'a [u8]> {
         Ok(value
@@ -402,9 +410,13 @@ pub(crate) mod words {
         ) -> PyResult<Bound<'py, PyAny>> {
             let py = this.py();
             let key = text(key, "key")?;
-            let found = this.borrow_mut().inner.get(key).map(<[u8]>::to_vec);
+            let found = this
+                .borrow_mut()
+                .inner
+                .get_copy(key)
+                .map_err(PyCoreError::from)?;
             match found {
-                Some(value) => Ok(PyBytes::new(py, &value).into_any()),
+                Some(value) => Ok(bytes_of(py, &value)?.into_any()),
                 None => Ok(default.unwrap_or_else(|| py.None().into_bound(py))),
             }
         }
@@ -437,11 +449,15 @@ pub(crate) mod words {
             let strings = strings(keys, "key")?;
             let keys = utf8(&strings)?;
             let mut values = Vec::new();
-            let spans = this.borrow_mut().inner.get_many(&keys, &mut values);
+            let spans = this
+                .borrow_mut()
+                .inner
+                .get_many(&keys, &mut values)
+                .map_err(PyCoreError::from)?;
             let out = PyList::empty(py);
             for span in spans {
                 match span {
-                    Some((start, end)) => out.append(PyBytes::new(py, &values[start..end]))?,
+                    Some((start, end)) => out.append(bytes_of(py, &values[start..end])?)?,
                     None => out.append(py.None())?,
                 }
             }

@@ -275,10 +275,13 @@ impl WordCounts {
             let text = std::str::from_utf8(&buffer[..valid]).map_err(|error| {
                 CoreError::InvalidValue(format!("{name}: invalid UTF-8 ({error})"))
             })?;
-            let cut = if end_of_file {
-                text.len()
-            } else {
-                hard_cut(text)
+            // The carried words hold no hard separator (the last cut was just past the last
+            // one), so only the new text is searched: a word longer than many chunks costs
+            // its length once, not once per chunk.
+            let cut = match hard_cut(&text[text_end..]) {
+                _ if end_of_file => text.len(),
+                0 => 0,
+                cut => text_end + cut,
             };
             count_parallel(&mut maps, &text[..cut]);
             if end_of_file {

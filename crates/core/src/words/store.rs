@@ -253,21 +253,75 @@ impl KeyValueStore {
     }
 
     /// `get` of each key in order, the values copied end to end into `values`, and for each
-    /// key its value's `(start, end)` there or `None`.
+    /// key its value's `(start, end)` there or `None`. The room for the values is reserved
+    /// first: `OutOfMemory`, with nothing changed (order, counters), when it cannot be had
+    /// (one large value asked for many times needs many copies).
     pub fn get_many<S: AsRef<str>>(
         &mut self,
         keys: &[S],
         values: &mut Vec<u8>,
-    ) -> Vec<Option<(usize, usize)>> {
-        keys.iter()
-            .map(|key| {
-                self.get(key.as_ref()).map(|value| {
-                    let start = values.len();
-                    values.extend_from_slice(value);
-                    (start, values.len())
-                })
+    ) -> CoreResult<Vec<Option<(usize, usize)>>> {
+        let mut spans = Vec::new();
+        spans
+            .try_reserve_exact(keys.len())
+            .map_err(|_| CoreError::OutOfMemory {
+                bytes: keys
+                    .len()
+                    .saturating_mul(std::mem::size_of::<Option<(usize, usize)>>()),
+            })?;
+        let mut found: Vec<Option<u32>> = Vec::new();
+        found
+            .try_reserve_exact(keys.len())
+            .map_err(|_| CoreError::OutOfMemory {
+                bytes: keys
+                    .len()
+                    .saturating_mul(std::mem::size_of::<Option<u32>>()),
+            })?;
+        // A lookup moves no item (nothing is evicted), so the slots found stay valid.
+        found.extend(keys.iter().map(|key| self.find(key.as_ref())));
+        let bytes = found
+            .iter()
+            .flatten()
+            .try_fold(0_usize, |sum, &index| {
+                sum.checked_add(self.slots[index as usize].value().len())
             })
-            .collect()
+            .unwrap_or(usize::MAX);
+        values
+            .try_reserve_exact(bytes)
+            .map_err(|_| CoreError::OutOfMemory { bytes })?;
+        for index in found {
+            spans.push(match index {
+                Some(index) => {
+                    self.stats.hits = self.stats.hits.saturating_add(1);
+                    self.touch(index);
+                    let start = values.len();
+                    values.extend_from_slice(self.slots[index as usize].value());
+                    Some((start, values.len()))
+                }
+                None => {
+                    self.stats.misses = self.stats.misses.saturating_add(1);
+                    None
+                }
+            });
+        }
+        Ok(spans)
+    }
+
+    /// A copy of the value of `key` (see [`Self::get`]); `OutOfMemory`, with nothing changed,
+    /// when the copy cannot be allocated.
+    pub fn get_copy(&mut self, key: &str) -> CoreResult<Option<Vec<u8>>> {
+        let Some(index) = self.find(key) else {
+            self.stats.misses = self.stats.misses.saturating_add(1);
+            return Ok(None);
+        };
+        let value = self.slots[index as usize].value();
+        let mut copy = Vec::new();
+        copy.try_reserve_exact(value.len())
+            .map_err(|_| CoreError::OutOfMemory { bytes: value.len() })?;
+        copy.extend_from_slice(value);
+        self.stats.hits = self.stats.hits.saturating_add(1);
+        self.touch(index);
+        Ok(Some(copy))
     }
 
     /// The keys and values, least recently used first.

@@ -58,6 +58,16 @@ fn counts_agree_whatever_the_threads_and_chunks() {
 }
 
 #[test]
+fn a_word_longer_than_many_chunks_is_kept_whole() {
+    let text = format!("x ΣΑΣ{}’b c{} d", "a".repeat(1000), "é".repeat(300));
+    for chunk in [1, 2, 3, 7, 64] {
+        let read = WordCounts::from_chunks(text.as_bytes(), "t", chunk).unwrap();
+        assert_eq!(read, WordCounts::from_text(&text), "chunks of {chunk}");
+    }
+    assert_eq!(WordCounts::from_text(&text).len(), 4);
+}
+
+#[test]
 fn invalid_utf8_names_its_byte_offset() {
     let mut bytes = "ab cd é".as_bytes().to_vec();
     bytes.push(0xFF);
@@ -129,7 +139,7 @@ fn store_evicts_the_least_recently_used() {
     store.set("d", b"").unwrap(); // reuses the freed slot
     assert_eq!(store.items(), [("a", &b"one"[..]), ("d", &b""[..])]);
     let mut values = Vec::new();
-    let spans = store.get_many(&["d", "x", "a"], &mut values);
+    let spans = store.get_many(&["d", "x", "a"], &mut values).unwrap();
     assert_eq!(spans, [Some((0, 0)), None, Some((0, 3))]);
     assert_eq!(values, b"one");
     assert_eq!(store.keys(), ["d", "a"]);
@@ -170,4 +180,16 @@ fn store_counters_stop_at_the_top_rather_than_wrap() {
     assert_eq!(store.get("b"), Some(&b"2"[..]));
     assert_eq!(store.get("a"), None);
     assert_eq!(store.stats(), top);
+}
+
+#[test]
+fn get_copy_counts_as_get_does() {
+    let mut store = KeyValueStore::new(Some(2)).unwrap();
+    store.set("a", b"1").unwrap();
+    store.set("b", b"2").unwrap();
+    assert_eq!(store.get_copy("a").unwrap(), Some(b"1".to_vec()));
+    assert_eq!(store.get_copy("zz").unwrap(), None);
+    assert_eq!(store.keys(), ["b", "a"]);
+    let stats = store.stats();
+    assert_eq!((stats.hits, stats.misses), (1, 1));
 }
