@@ -709,6 +709,35 @@ def test_get_many_past_the_memory_is_a_memory_error_not_an_abort(backend_name: s
     assert done.stdout.split() == [expected]
 
 
+_COUNTING_PAST_THE_MEMORY_PROBE = """
+import resource, sys, tempfile
+import ffibench
+words = ffibench.backend(sys.argv[1]).words
+text = " ".join(f"w{i}" for i in range(3_000_000))
+with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as file:
+    file.write(text)
+with open("/proc/self/statm") as statm:
+    mapped = int(statm.read().split()[0]) * 4096
+# Three million distinct words do not fit in 60 MiB more, in any backend.
+resource.setrlimit(resource.RLIMIT_AS, (mapped + (60 << 20), resource.RLIM_INFINITY))
+for count, given in ((words.WordCounts.from_text, text), (words.WordCounts.from_file, file.name)):
+    try:
+        count(given)
+    except MemoryError:
+        print("MemoryError")
+resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+assert len(words.WordCounts.from_text(text)) == 3_000_000
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend_name", ffibench.BACKENDS)
+def test_counting_past_the_memory_is_a_memory_error_not_an_abort(backend_name: str) -> None:
+    done = run_probe(_COUNTING_PAST_THE_MEMORY_PROBE, backend_name)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["MemoryError", "MemoryError"]
+
+
 # --- the registry ----------------------------------------------------------------------------
 
 

@@ -220,7 +220,7 @@ pub unsafe extern "C" fn ffibench_word_counts_from_text(
     new_counts(out, || {
         // SAFETY: forwarded from this function's contract.
         let text = unsafe { text(text_ptr, len) }?;
-        Ok(WordCounts::from_text(text))
+        Ok(WordCounts::from_text(text)?)
     })
 }
 
@@ -267,7 +267,7 @@ pub unsafe extern "C" fn ffibench_word_counts_from_items(
         let counts = unsafe { array(counts, n, "counts") }?;
         Ok(WordCounts::from_items(
             words.into_iter().zip(counts.iter().copied()),
-        ))
+        )?)
     })
 }
 

@@ -122,7 +122,10 @@ pub(crate) mod words {
             text: &Bound<'py, PyAny>,
         ) -> PyResult<Bound<'py, Self>> {
             let text = self::text(text, "text")?;
-            let inner = cls.py().detach(|| core::WordCounts::from_text(text));
+            let inner = cls
+                .py()
+                .detach(|| core::WordCounts::from_text(text))
+                .map_err(PyCoreError::from)?;
             Self::of_type(cls, inner)
         }
 
@@ -174,7 +177,8 @@ pub(crate) mod words {
                 .iter()
                 .map(|(word, count)| Ok((text(word, "word")?, *count)))
                 .collect::<PyResult<Vec<_>>>()?;
-            Self::of_type(cls, core::WordCounts::from_items(words))
+            let inner = core::WordCounts::from_items(words).map_err(PyCoreError::from)?;
+            Self::of_type(cls, inner)
         }
 
         fn __getitem__(&self, word: &Bound<'_, PyAny>) -> PyResult<u64> {
@@ -502,12 +506,19 @@ pub(crate) mod words {
             let py = this.py();
             let (items, stats, max) = {
                 let store = this.borrow();
-                let items: Vec<(String, Vec<u8>)> = store
+                let items = store
                     .inner
                     .items()
                     .into_iter()
-                    .map(|(key, value)| (key.to_owned(), value.to_vec()))
-                    .collect();
+                    .map(|(key, value)| {
+                        let mut copy = Vec::new();
+                        copy.try_reserve_exact(value.len()).map_err(|_| {
+                            PyCoreError::from(CoreError::OutOfMemory { bytes: value.len() })
+                        })?;
+                        copy.extend_from_slice(value);
+                        Ok((key.to_owned(), copy))
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
                 (items, store.inner.stats(), store.inner.max_items())
             };
             let rows = items
@@ -517,7 +528,7 @@ pub(crate) mod words {
                         py,
                         [
                             key.into_pyobject(py)?.into_any(),
-                            PyBytes::new(py, &value).into_any(),
+                            bytes_of(py, &value)?.into_any(),
                         ],
                     )
                 })

@@ -163,26 +163,52 @@ fn threads() -> usize {
 
 type Counts = HashMap<Box<str>, u64>;
 
+/// `word` as a key of its own; `OutOfMemory` rather than an abort when it cannot be had.
+fn owned(word: &str) -> CoreResult<Box<str>> {
+    let mut key = String::new();
+    key.try_reserve_exact(word.len())
+        .map_err(|_| CoreError::OutOfMemory { bytes: word.len() })?;
+    key.push_str(word);
+    Ok(key.into_boxed_str())
+}
+
+/// Room in `counts` for `more` new words.
+fn reserve(counts: &mut Counts, more: usize) -> CoreResult<()> {
+    counts
+        .try_reserve(more)
+        .map_err(|_| CoreError::OutOfMemory {
+            bytes: more.saturating_mul(std::mem::size_of::<(Box<str>, u64)>()),
+        })
+}
+
 /// Adds `count` to `word`'s count: one lookup for a word already there (almost every word of
-/// a text), two and one allocation for a new one.
-fn add(counts: &mut Counts, word: &str, count: u64) {
+/// a text), two and one allocation for a new one. Every allocation is fallible, so a text
+/// with more words than memory is `OutOfMemory` (Python's `MemoryError`), not an abort.
+fn add(counts: &mut Counts, word: &str, count: u64) -> CoreResult<()> {
     match counts.get_mut(word) {
         Some(found) => *found += count,
         None => {
-            counts.insert(word.into(), count);
+            reserve(counts, 1)?;
+            counts.insert(owned(word)?, count);
         }
     }
+    Ok(())
 }
 
-fn count_into(counts: &mut Counts, text: &str) {
-    for_each_word(text, |word| add(counts, word, 1));
+fn count_into(counts: &mut Counts, text: &str) -> CoreResult<()> {
+    let mut result = Ok(());
+    for_each_word(text, |word| {
+        if result.is_ok() {
+            result = add(counts, word, 1);
+        }
+    });
+    result
 }
 
 /// Counts `text` into `maps`, one part per map, each part ending at a hard separator.
-fn count_parallel(maps: &mut [Counts], text: &str) {
+fn count_parallel(maps: &mut [Counts], text: &str) -> CoreResult<()> {
     if maps.len() == 1 || text.len() < PARALLEL_MIN_BYTES {
-        count_into(&mut maps[0], text);
-        return;
+        return count_into(&mut maps[0], text);
     }
     let parts = maps.len();
     let mut bounds = vec![0];
@@ -192,11 +218,20 @@ fn count_parallel(maps: &mut [Counts], text: &str) {
     }
     bounds.push(text.len());
     thread::scope(|scope| {
-        for (index, map) in maps.iter_mut().enumerate() {
-            let part = &text[bounds[index]..bounds[index + 1]];
-            scope.spawn(move || count_into(map, part));
-        }
-    });
+        let counting: Vec<_> = maps
+            .iter_mut()
+            .enumerate()
+            .map(|(index, map)| {
+                let part = &text[bounds[index]..bounds[index + 1]];
+                scope.spawn(move || count_into(map, part))
+            })
+            .collect();
+        counting.into_iter().try_for_each(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
 }
 
 /// How many times each word occurs: see the module docs.
@@ -211,7 +246,7 @@ impl WordCounts {
         Self::default()
     }
 
-    fn from_maps(maps: Vec<Counts>) -> Self {
+    fn from_maps(maps: Vec<Counts>) -> CoreResult<Self> {
         let mut maps = maps.into_iter();
         let mut counts = maps.next().unwrap_or_default();
         for map in maps {
@@ -220,18 +255,19 @@ impl WordCounts {
             } else {
                 (counts, map)
             };
+            reserve(&mut big, small.len())?;
             for (word, count) in small {
                 *big.entry(word).or_insert(0) += count;
             }
             counts = big;
         }
-        Self { counts }
+        Ok(Self { counts })
     }
 
-    /// The counts of the words of `text`.
-    pub fn from_text(text: &str) -> Self {
+    /// The counts of the words of `text`; `OutOfMemory` when they do not fit.
+    pub fn from_text(text: &str) -> CoreResult<Self> {
         let mut maps: Vec<Counts> = (0..threads()).map(|_| Counts::new()).collect();
-        count_parallel(&mut maps, text);
+        count_parallel(&mut maps, text)?;
         Self::from_maps(maps)
     }
 
@@ -283,9 +319,9 @@ impl WordCounts {
                 0 => 0,
                 cut => text_end + cut,
             };
-            count_parallel(&mut maps, &text[..cut]);
+            count_parallel(&mut maps, &text[..cut])?;
             if end_of_file {
-                return Ok(Self::from_maps(maps));
+                return Self::from_maps(maps);
             }
             buffer.drain(..cut);
             text_end = valid - cut;
@@ -304,12 +340,18 @@ impl WordCounts {
     }
 
     /// The counts of `items`; a word given twice keeps its last count.
-    pub fn from_items<'a>(items: impl IntoIterator<Item = (&'a str, u64)>) -> Self {
+    pub fn from_items<'a>(items: impl IntoIterator<Item = (&'a str, u64)>) -> CoreResult<Self> {
         let mut counts = Counts::new();
         for (word, count) in items {
-            counts.insert(word.into(), count);
+            match counts.get_mut(word) {
+                Some(found) => *found = count,
+                None => {
+                    reserve(&mut counts, 1)?;
+                    counts.insert(owned(word)?, count);
+                }
+            }
         }
-        Self { counts }
+        Ok(Self { counts })
     }
 
     /// The count of `word`, if it occurs.
@@ -365,28 +407,46 @@ impl WordCounts {
             .collect()
     }
 
-    /// Adds the counts of `other`; nothing changes when a sum would pass `u64::MAX`.
+    /// Adds the counts of `other`; nothing changes when a sum would pass `u64::MAX`, or when
+    /// the new words do not fit (`OutOfMemory`).
     pub fn merge(&mut self, other: &WordCounts) -> CoreResult<()> {
+        let mut new_words = Vec::new();
         for (word, &count) in &other.counts {
-            if self
-                .get(word)
-                .is_some_and(|mine| mine.checked_add(count).is_none())
-            {
-                return Err(CoreError::Overflow(format!(
-                    "the count of {word:?} would exceed 2**64 - 1"
-                )));
+            match self.get(word) {
+                Some(mine) if mine.checked_add(count).is_none() => {
+                    return Err(CoreError::Overflow(format!(
+                        "the count of {word:?} would exceed 2**64 - 1"
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    new_words
+                        .try_reserve(1)
+                        .map_err(|_| CoreError::OutOfMemory { bytes: word.len() })?;
+                    new_words.push((owned(word)?, count));
+                }
             }
         }
+        reserve(&mut self.counts, new_words.len())?;
         for (word, &count) in &other.counts {
-            add(&mut self.counts, word, count);
+            if let Some(mine) = self.counts.get_mut(word) {
+                *mine += count;
+            }
         }
+        self.counts.extend(new_words);
         Ok(())
     }
 
-    /// Adds these counts to themselves (`merge` of a value with itself).
+    /// Adds these counts to themselves (`merge` of a value with itself): each count doubled,
+    /// in place; nothing changes when one would pass `u64::MAX`.
     pub fn merge_self(&mut self) -> CoreResult<()> {
-        let copy = self.clone();
-        self.merge(&copy)
+        if let Some((word, _)) = self.counts.iter().find(|&(_, &count)| count > u64::MAX / 2) {
+            return Err(CoreError::Overflow(format!(
+                "the count of {word:?} would exceed 2**64 - 1"
+            )));
+        }
+        self.counts.values_mut().for_each(|count| *count *= 2);
+        Ok(())
     }
 }
 

@@ -31,8 +31,8 @@ fn final_sigma_is_decided_within_the_word_as_cpython_does() {
 fn counts_agree_whatever_the_threads_and_chunks() {
     let text = "the cat, the hat; ΟΔΟΣ don't ".repeat(60_000);
     let mut single = Counts::new();
-    count_into(&mut single, &text);
-    let parallel = WordCounts::from_text(&text);
+    count_into(&mut single, &text).unwrap();
+    let parallel = WordCounts::from_text(&text).unwrap();
     assert!(text.len() > PARALLEL_MIN_BYTES);
     assert_eq!(parallel, WordCounts { counts: single });
     assert_eq!(parallel.get("the"), Some(120_000));
@@ -51,9 +51,17 @@ fn counts_agree_whatever_the_threads_and_chunks() {
     let small = "ΟΔΟΣ don't 90's ".repeat(50);
     for step in [1, 2, 3, 5, 7] {
         let read = WordCounts::from_reader(Trickle(small.as_bytes(), step), "t").unwrap();
-        assert_eq!(read, WordCounts::from_text(&small), "reads of {step}");
+        assert_eq!(
+            read,
+            WordCounts::from_text(&small).unwrap(),
+            "reads of {step}"
+        );
         let chunked = WordCounts::from_chunks(small.as_bytes(), "t", step).unwrap();
-        assert_eq!(chunked, WordCounts::from_text(&small), "chunks of {step}");
+        assert_eq!(
+            chunked,
+            WordCounts::from_text(&small).unwrap(),
+            "chunks of {step}"
+        );
     }
 }
 
@@ -62,9 +70,13 @@ fn a_word_longer_than_many_chunks_is_kept_whole() {
     let text = format!("x ΣΑΣ{}’b c{} d", "a".repeat(1000), "é".repeat(300));
     for chunk in [1, 2, 3, 7, 64] {
         let read = WordCounts::from_chunks(text.as_bytes(), "t", chunk).unwrap();
-        assert_eq!(read, WordCounts::from_text(&text), "chunks of {chunk}");
+        assert_eq!(
+            read,
+            WordCounts::from_text(&text).unwrap(),
+            "chunks of {chunk}"
+        );
     }
-    assert_eq!(WordCounts::from_text(&text).len(), 4);
+    assert_eq!(WordCounts::from_text(&text).unwrap().len(), 4);
 }
 
 #[test]
@@ -107,7 +119,7 @@ fn missing_file_and_directory_keep_their_os_error() {
 
 #[test]
 fn most_common_breaks_ties_by_word_and_merge_adds() {
-    let mut counts = WordCounts::from_text("b a c b a d");
+    let mut counts = WordCounts::from_text("b a c b a d").unwrap();
     assert_eq!(counts.most_common(3), [("a", 2), ("b", 2), ("c", 1)]);
     assert_eq!(counts.most_common(0), []);
     assert_eq!(counts.most_common(99).len(), 4);
@@ -115,7 +127,7 @@ fn most_common_breaks_ties_by_word_and_merge_adds() {
     assert_eq!(counts.get_many(&["a", "zz"]), [2, 0]);
     counts.merge_self().unwrap();
     assert_eq!((counts.get("a"), counts.total()), (Some(4), Ok(12)));
-    let mut full = WordCounts::from_items([("a", u64::MAX), ("b", 1)]);
+    let mut full = WordCounts::from_items([("a", u64::MAX), ("b", 1)]).unwrap();
     let before = full.clone();
     assert!(matches!(full.merge(&before), Err(CoreError::Overflow(_))));
     assert_eq!(full, before, "a refused merge changes nothing");
@@ -192,4 +204,24 @@ fn get_copy_counts_as_get_does() {
     assert_eq!(store.keys(), ["b", "a"]);
     let stats = store.stats();
     assert_eq!((stats.hits, stats.misses), (1, 1));
+}
+
+#[test]
+fn merge_doubles_in_place_and_refuses_what_would_pass_the_top() {
+    let mut counts = WordCounts::from_items([("a", 3), ("b", u64::MAX / 2)]).unwrap();
+    counts.merge_self().unwrap();
+    assert_eq!(counts.items(), [("a", 6), ("b", u64::MAX - 1)]);
+    let before = counts.clone();
+    assert!(matches!(counts.merge_self(), Err(CoreError::Overflow(_))));
+    assert_eq!(counts, before);
+    let mut other = WordCounts::from_items([("a", 1), ("new", 2), ("a", 4)]).unwrap();
+    assert_eq!(
+        other.get("a"),
+        Some(4),
+        "a word given twice keeps its last count"
+    );
+    other
+        .merge(&WordCounts::from_text("new z").unwrap())
+        .unwrap();
+    assert_eq!(other.items(), [("a", 4), ("new", 3), ("z", 1)]);
 }
