@@ -78,14 +78,17 @@ class _Browser:
             os.close(fd)
 
         def onto_3_and_4() -> None:
-            os.dup2(ends[0], 3)
+            os.dup2(ends[0], 3)  # dup2 leaves 3 and 4 inheritable: they outlive the exec
             os.dup2(ends[1], 4)
 
         argv = [executable, *FLAGS, f"--user-data-dir={profile / 'profile'}", "about:blank"]
         with self.stderr.open("wb") as err:
+            # Not pass_fds=(3, 4): the child marks those inheritable before preexec_fn runs,
+            # which fails (EBADF) when this process has no 3 or 4 open. Without close_fds the
+            # child keeps what dup2 made; every other descriptor Python opened is CLOEXEC.
             self.process = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                pass_fds=(3, 4), preexec_fn=onto_3_and_4,  # noqa: PLW1509 (no threads here)
+                argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err, close_fds=False,
+                preexec_fn=onto_3_and_4,  # noqa: PLW1509 (no threads here)
                 start_new_session=True,  # its own process group, so that close ends them all
             )  # fmt: skip
         for fd in ends:

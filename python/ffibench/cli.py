@@ -135,10 +135,11 @@ def _width(requested: int | None = None) -> int:
     return 80
 
 
-def _check_output(path: Path) -> None:
-    """One line and status 2 unless ``path`` can be written as a results file."""
+def _check_output(path: Path, example: str = "run.json") -> None:
+    """One line and status 2 unless ``path`` can be written as a file (``example``: the name
+    the message suggests when ``path`` is a directory)."""
     if path.is_dir():
-        _usage_error(f"-o {path}: is a directory; give a file name such as {path / 'run.json'}")
+        _usage_error(f"-o {path}: is a directory; give a file name such as {path / example}")
     ancestor = path.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
@@ -249,6 +250,8 @@ def _report(args: argparse.Namespace) -> int:
     except ValueError as error:
         _usage_error(str(error))
     output: Path | None = args.output
+    if args.width is not None and args.width < 1:
+        _usage_error(f"--width {args.width}: give a number of columns, 1 or more")
     if args.format == "table":
         if output is not None:
             _usage_error("-o is for --format markdown, html or pyperf; redirect the table")
@@ -257,44 +260,51 @@ def _report(args: argparse.Namespace) -> int:
         if output is None:
             sys.stdout.write(report.markdown(document))
         else:
-            _check_directory(output)
-            written = report.write_markdown(document, output)
+            _check_directory(output, "report.md")
+            try:
+                written = report.write_markdown(document, output)
+            except OSError as error:
+                _usage_error(f"cannot write {error.filename or output}: {error.strerror or error}")
             sys.stderr.write(f"ffibench: wrote {written} and its plots\n")
     elif args.format == "html":
         page = report.html(document)
-        _write(output, page)
+        _write(output, page, "report.html")
     else:
         from ffibench.report.export import pyperf_suite
 
-        suite, skipped = pyperf_suite(document)
         if output is None:
             _usage_error("--format pyperf needs -o FILE.json (pyperf writes files)")
-        _check_output(output)
+        suite, skipped = pyperf_suite(document)
+        for line in skipped:
+            sys.stderr.write(f"ffibench: not exported: {line}\n")
+        if suite is None:
+            _usage_error(f"{args.file}: no result can be exported to pyperf")
+        _check_output(output, "pyperf.json")
         if output.exists():
             output.unlink()
         suite.dump(str(output))
-        for line in skipped:
-            sys.stderr.write(f"ffibench: not exported: {line}\n")
         sys.stderr.write(f"ffibench: wrote {output} ({len(suite)} benchmarks)\n")
     return 0
 
 
-def _check_directory(path: Path) -> None:
-    """One line and status 2 unless ``path`` is or can be made a directory."""
+def _check_directory(path: Path, written: str) -> None:
+    """One line and status 2 unless ``path`` is or can be made a directory (where markdown
+    writes ``written`` and PNG files)."""
     if path.exists() and not path.is_dir():
-        _usage_error(f"-o {path}: not a directory (markdown writes report.md and PNG files)")
+        _usage_error(f"-o {path}: not a directory (markdown writes {written} and PNG files)")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         _usage_error(f"-o {path}: cannot make the directory: {error.strerror or error}")
 
 
-def _write(output: Path | None, text: str) -> None:
-    """``text`` to ``output``, or to stdout without one."""
+def _write(output: Path | None, text: str, example: str) -> None:
+    """``text`` to ``output``, or to stdout without one (``example``: a file name to suggest
+    when ``output`` is a directory)."""
     if output is None:
         sys.stdout.write(text)
         return
-    _check_output(output)
+    _check_output(output, example)
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
@@ -318,13 +328,16 @@ def _compare(args: argparse.Namespace) -> int:
     output: Path | None = args.output
     changes = report.compare(old, new)
     if args.format == "html":
-        _write(output, report.compare_html(old, new, threshold, changes))
+        _write(output, report.compare_html(old, new, threshold, changes), "compare.html")
     elif output is None:
         sys.stdout.write(report.compare_markdown(old, new, threshold, changes=changes))
     else:
-        _check_directory(output)
-        text = report.compare_markdown(old, new, threshold, output, changes)
-        (output / "compare.md").write_text(text, encoding="utf-8")
+        _check_directory(output, "compare.md")
+        try:
+            text = report.compare_markdown(old, new, threshold, output, changes)
+            (output / "compare.md").write_text(text, encoding="utf-8")
+        except OSError as error:
+            _usage_error(f"cannot write {error.filename or output}: {error.strerror or error}")
         sys.stderr.write(f"ffibench: wrote {output / 'compare.md'}\n")
     if threshold is None:
         return 0

@@ -73,6 +73,20 @@ int main(void) {
     CHECK(scores[3] > 1.0 && scores[1] < -0.5);
     CHECK(ffibench_arrays_normalize(values, 4, NULL) == FFIBENCH_STATUS_NULL_POINTER);
 
+    /* A matrix is a pointer, its dimensions and strides: here a column-major 2 x 3 times a
+       row-major 3 x 2, and a 2 x 2 block of a 3 x 3 matrix read with its row stride. */
+    const double left[6] = {1.0, 4.0, 2.0, 5.0, 3.0, 6.0};   /* [[1, 2, 3], [4, 5, 6]] */
+    const double right[6] = {1.0, 0.0, 0.0, 1.0, 1.0, 1.0};  /* [[1, 0], [0, 1], [1, 1]] */
+    double product[4] = {0.0};
+    CHECK(ffibench_matmul_f64(left, 2, 3, 1, 2, right, 3, 2, 2, 1, product) == FFIBENCH_STATUS_OK);
+    CHECK(product[0] == 4.0 && product[1] == 5.0 && product[2] == 10.0 && product[3] == 11.0);
+    CHECK(ffibench_matmul_f64(left, 2, 3, 1, 2, left, 2, 3, 1, 2, product) == FFIBENCH_STATUS_INVALID_VALUE);
+    CHECK(strstr(ffibench_last_error_message(), "do not match") != NULL);
+    const float square[9] = {0.0f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f, 8.0f};
+    float block[4] = {0.0f};
+    CHECK(ffibench_matmul_f32(square, 2, 2, 3, 1, square, 2, 2, 3, 1, block) == FFIBENCH_STATUS_OK);
+    CHECK(block[0] == 3.0f && block[1] == 4.0f && block[2] == 12.0f && block[3] == 19.0f);
+
     /* A person is a plain struct: fields are read directly; its name is the library's. */
     ffibench_person ada = {0};
     CHECK(ffibench_person_new("Ada", 3, 36, 5200.0, &ada) == FFIBENCH_STATUS_OK);

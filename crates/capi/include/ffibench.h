@@ -327,6 +327,50 @@ int ffibench_last_error_errno(void);
 // until the next failing call on the same thread. Empty when nothing has failed yet.
 const char *ffibench_last_error_message(void);
 
+// Writes the product of the `a_rows x a_cols` matrix `a` and the `b_rows x b_cols` matrix
+// `b` (`a_cols == b_rows`, else `INVALID_VALUE`) into `out`, row-major.
+//
+// Element `(i, j)` of `a` is `a[i * a_row_stride + j * a_col_stride]`, and likewise for `b`.
+// NaN and infinities propagate; each element is within `(k + 1) DBL_EPSILON` times the sum
+// over `p` of `|a_ip b_pj|` of the exact value (`python/ffibench/pure/matmul.py` states the
+// bound). Large products run on every core; the call
+// allocates nothing when every dimension is at most 16.
+//
+// # Safety
+//
+// Unless a matrix is empty, its pointer must reach every element from the first to the
+// last, readable, aligned for `double` (a misaligned one is refused) and unchanged during
+// the call. `out` must point to `a_rows * b_cols` writable doubles (or be NULL when that is
+// 0) and overlap neither input (refused when it does).
+enum ffibench_status ffibench_matmul_f64(const double *a,
+                                         size_t a_rows,
+                                         size_t a_cols,
+                                         size_t a_row_stride,
+                                         size_t a_col_stride,
+                                         const double *b,
+                                         size_t b_rows,
+                                         size_t b_cols,
+                                         size_t b_row_stride,
+                                         size_t b_col_stride,
+                                         double *out);
+
+// [`ffibench_matmul_f64`] for `float` matrices (epsilon `FLT_EPSILON`).
+//
+// # Safety
+//
+// As [`ffibench_matmul_f64`], with `float` for `double`.
+enum ffibench_status ffibench_matmul_f32(const float *a,
+                                         size_t a_rows,
+                                         size_t a_cols,
+                                         size_t a_row_stride,
+                                         size_t a_col_stride,
+                                         const float *b,
+                                         size_t b_rows,
+                                         size_t b_cols,
+                                         size_t b_row_stride,
+                                         size_t b_col_stride,
+                                         float *out);
+
 // Checks a person and writes it, with a name the library allocated, to `out`.
 //
 // # Safety

@@ -2,7 +2,8 @@
 //!
 //! Input is a list or tuple of numbers (copied into a `Vec<f64>`, one `PyFloat_AsDouble` per
 //! element) or any float64 buffer: an aligned, contiguous, native-order one is read in place;
-//! any other (strided, reversed, misaligned, big-endian) is copied once in logical order. Results of many values are a list for list input and a NumPy array for
+//! any other (strided, reversed, misaligned, big-endian) is copied once in logical order
+//! ([`crate::buffer`], shared with `matmul`). Results of many values are a list for list input and a NumPy array for
 //! buffer input, made from the Rust `Vec` without a copy (`IntoPyArray`).
 
 use pyo3::prelude::*;
@@ -13,10 +14,11 @@ pub(crate) mod arrays {
     use ffibench_core::arrays as core;
     use numpy::IntoPyArray;
     use pyo3::buffer::PyUntypedBuffer;
-    use pyo3::exceptions::{PyMemoryError, PyOverflowError, PyTypeError, PyValueError};
+    use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
     use pyo3::prelude::*;
     use pyo3::types::{PyList, PyMemoryView, PyTuple};
 
+    use crate::buffer::{ByteOrder, copy_items, readable_in_place};
     use crate::error::PyCoreError;
     use crate::type_name;
 
@@ -26,40 +28,6 @@ pub(crate) mod arrays {
         InPlace(PyUntypedBuffer),
         /// Values copied from a list, a tuple or a strided buffer.
         Owned(Vec<f64>),
-    }
-
-    /// How a float64 buffer's bytes are ordered, from its struct-module format.
-    #[derive(Clone, Copy, PartialEq, Eq)]
-    enum ByteOrder {
-        Native,
-        Little,
-        Big,
-    }
-
-    impl ByteOrder {
-        /// The order of a float64 format (`d`, `@d`, `=d`, `<d`, `>d`, `!d`); `None` for another
-        /// format.
-        fn of_float64(format: &str) -> Option<Self> {
-            let order = match format {
-                "d" | "@d" | "=d" => Self::Native,
-                "<d" => Self::Little,
-                ">d" | "!d" => Self::Big,
-                _ => return None,
-            };
-            Some(match order {
-                Self::Little if cfg!(target_endian = "little") => Self::Native,
-                Self::Big if cfg!(target_endian = "big") => Self::Native,
-                other => other,
-            })
-        }
-
-        fn decode(self, bytes: [u8; 8]) -> f64 {
-            match self {
-                Self::Native => f64::from_ne_bytes(bytes),
-                Self::Little => f64::from_le_bytes(bytes),
-                Self::Big => f64::from_be_bytes(bytes),
-            }
-        }
     }
 
     /// The buffer of `xs`, described with shape and strides. An exporter that gives neither
@@ -92,7 +60,7 @@ pub(crate) mod arrays {
     /// `dimensions`, checked as the spec checks: `TypeError` for another format first, then
     /// `ValueError` unless it is 1-D.
     fn float64_order(format: &str, dimensions: usize) -> PyResult<ByteOrder> {
-        let Some(order) = ByteOrder::of_float64(format) else {
+        let Some(order) = ByteOrder::of(format, 'd') else {
             return Err(PyTypeError::new_err(format!(
                 "xs must hold float64 values, not buffer format {format:?}"
             )));
@@ -114,38 +82,7 @@ pub(crate) mod arrays {
                 buffer.item_size()
             )));
         }
-        let length = buffer.shape()[0];
-        let stride = buffer.strides()[0];
-        let suboffset = buffer
-            .suboffsets()
-            .and_then(|offsets| offsets.first().copied());
-        let base = buffer.buf_ptr().cast::<u8>().cast_const();
-        let mut values = Vec::new();
-        values
-            .try_reserve_exact(length)
-            .map_err(|_| PyMemoryError::new_err("cannot copy xs"))?;
-        for index in 0..length {
-            // The exporter promises `length` items `stride` bytes apart (a stride may be
-            // negative) from `buf`; an index times a stride fits `isize` since the buffer does.
-            let offset = isize::try_from(index)
-                .unwrap_or(isize::MAX)
-                .wrapping_mul(stride);
-            // SAFETY: `buf + index * stride` is inside the exported buffer for every index
-            // below `shape[0]` (the buffer protocol's contract, which `PyBuffer_GetPointer`
-            // relies on too), and the buffer stays exported while `buffer` lives.
-            let mut item = unsafe { base.offset(offset) };
-            if let Some(suboffset) = suboffset.filter(|&value| value >= 0) {
-                // SAFETY: an indirect (PIL-style) buffer stores a pointer at each item; the
-                // protocol says to follow it and add the suboffset. Read unaligned: nothing
-                // promises the pointer's own alignment.
-                item = unsafe { item.cast::<*const u8>().read_unaligned().offset(suboffset) };
-            }
-            // SAFETY: eight readable bytes of the item (item_size is 8), read as bytes: no
-            // alignment needed.
-            let bytes = unsafe { item.cast::<[u8; 8]>().read_unaligned() };
-            values.push(order.decode(bytes));
-        }
-        Ok(values)
+        copy_items::<f64>(buffer, order)
     }
 
     /// An `xs` argument: its values and whether it was a buffer (so results are arrays).
@@ -168,12 +105,7 @@ pub(crate) mod arrays {
             // In place only when a `&[f64]` over the memory is sound: native order, aligned,
             // contiguous. Anything else (misaligned, strided, reversed, big-endian) is copied
             // once, element by element, in logical order.
-            let aligned = buffer.buf_ptr().cast::<f64>().is_aligned();
-            let values = if order == ByteOrder::Native
-                && aligned
-                && buffer.item_size() == 8
-                && buffer.is_c_contiguous()
-            {
+            let values = if readable_in_place::<f64>(&buffer, order, false) {
                 Values::InPlace(buffer)
             } else {
                 Values::Owned(copy_float64(&buffer, order)?)

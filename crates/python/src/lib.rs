@@ -6,12 +6,14 @@
 
 mod arrays;
 mod basic;
+mod buffer;
 mod error;
+mod matmul;
 mod person;
 mod words;
 
 /// The scenario submodules of `ffibench._native`, one per scenario.
-const SUBMODULES: &[&str] = &["basic", "person", "arrays", "words"];
+const SUBMODULES: &[&str] = &["basic", "person", "arrays", "words", "matmul"];
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
@@ -78,6 +80,8 @@ mod native {
     use super::arrays::arrays;
     #[pymodule_export]
     use super::basic::basic;
+    #[pymodule_export]
+    use super::matmul::matmul;
     #[pymodule_export]
     use super::person::person;
     #[pymodule_export]

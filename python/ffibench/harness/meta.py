@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import os
 import platform
 import subprocess
 import sys
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ffibench.scenarios import Scenario
 
 _ROOT = Path(__file__).resolve().parents[3]
 
@@ -121,3 +126,22 @@ def _corpus() -> dict[str, Any]:
 
     path = os.environ.get(CORPUS_ENV)
     return {"corpus": corpus_meta(Path(path))} if path else {}
+
+
+def measured(selected: Iterable[Scenario]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """What the selected scenarios measure of the machine itself, once per run: the merged
+    ``measure_machine()`` of each scenario's module that has one (matmul: the FMA peak), as
+    ``{name: {"value": float, "unit": str, "label": str}}``, and ``{scenario: message}`` for
+    each hook that failed (left out, so the benchmarks still run)."""
+    found: dict[str, dict[str, Any]] = {}
+    errors: dict[str, str] = {}
+    for scenario in selected:
+        module = importlib.import_module(scenario.module or f"ffibench.scenarios.{scenario.name}")
+        hook = getattr(module, "measure_machine", None)
+        if hook is None:
+            continue
+        try:
+            found.update(hook())
+        except Exception as error:  # a broken measurement must not stop the benchmarks
+            errors[scenario.name] = f"{type(error).__name__}: {error}"
+    return found, errors

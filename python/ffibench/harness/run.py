@@ -251,6 +251,11 @@ def run(
     started = time.monotonic()
     document_meta = meta.collect(quick)
     document_meta["interleaved"] = True
+    machine, failures = meta.measured(selected)
+    if machine:
+        document_meta["measured"] = machine
+    if failures:
+        document_meta["measured_errors"] = failures
     results = ResultsFile(output, document_meta)
     results.save()
     tasks = plan_tasks(selected, backends, quick, operations)

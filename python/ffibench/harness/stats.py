@@ -128,8 +128,8 @@ class Ratio:
 def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> Ratio | None:
     """The geometric mean of ``numerators[i] / denominators[i]`` with a t-interval on the logs.
 
-    Pairs are taken in order up to the shorter list; ``None`` when there is none or a value
-    is not positive.
+    Pairs are taken in order up to the shorter list; ``None`` when there is none, a value
+    is not positive, or the ratio or its interval is beyond a float's range.
 
     Examples
     --------
@@ -140,13 +140,17 @@ def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> 
     pairs = list(zip(numerators, denominators, strict=False))
     if not pairs or any(a <= 0 or b <= 0 for a, b in pairs):
         return None
-    logs = [math.log(a / b) for a, b in pairs]
+    # the difference of logs, not the log of a quotient: a / b can overflow to infinity
+    logs = [math.log(a) - math.log(b) for a, b in pairs]
     centre = statistics.fmean(logs)
-    if len(logs) < 2:
-        return Ratio(math.exp(centre), None, None, 1)
-    half = t_quantile(0.5 + CONFIDENCE / 2.0, len(logs) - 1) * statistics.stdev(logs)
-    half /= math.sqrt(len(logs))
-    return Ratio(math.exp(centre), math.exp(centre - half), math.exp(centre + half), len(logs))
+    try:
+        if len(logs) < 2:
+            return Ratio(math.exp(centre), None, None, 1)
+        half = t_quantile(0.5 + CONFIDENCE / 2.0, len(logs) - 1) * statistics.stdev(logs)
+        half /= math.sqrt(len(logs))
+        return Ratio(math.exp(centre), math.exp(centre - half), math.exp(centre + half), len(logs))
+    except OverflowError:
+        return None
 
 
 def unpaired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> Ratio | None:
@@ -177,7 +181,10 @@ def unpaired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -
         log_ratio = -log_ratio
     half = t_quantile(0.5 + CONFIDENCE / 2.0, len(logs) - 1) * statistics.stdev(logs)
     half *= math.sqrt(1.0 / len(logs) + 1.0)
-    return Ratio(math.exp(log_ratio), math.exp(log_ratio - half), math.exp(log_ratio + half), 1)
+    try:
+        return Ratio(math.exp(log_ratio), math.exp(log_ratio - half), math.exp(log_ratio + half), 1)
+    except OverflowError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -198,10 +205,18 @@ def welch(a: Sequence[float], b: Sequence[float]) -> Test | None:
 
     Significant when ``p < ALPHA`` and the ratio of geometric means differs from 1 by at least
     ``MIN_EFFECT``. With fewer than two values on a side there is no test: ``p_value`` is
-    ``None`` and nothing is significant. ``None`` when a side is empty or not positive.
+    ``None`` and nothing is significant. ``None`` when a side is empty, not positive or not
+    finite, or the ratio is beyond a float's range.
     """
-    if not a or not b or any(value <= 0 for value in (*a, *b)):
+    if not a or not b or any(not 0 < value < math.inf for value in (*a, *b)):
         return None
+    try:
+        return _welch(a, b)
+    except OverflowError:
+        return None
+
+
+def _welch(a: Sequence[float], b: Sequence[float]) -> Test:
     log_a, log_b = [math.log(v) for v in a], [math.log(v) for v in b]
     ratio = math.exp(statistics.fmean(log_b) - statistics.fmean(log_a))
     if len(a) < 2 or len(b) < 2:

@@ -5,9 +5,11 @@ Each ``ok`` result becomes one pyperf benchmark named ``scenario/operation[/size
 its primary metric's per-process values as pyperf runs of one value each (a version-1 file,
 without per-process values, gives its median as one run). pyperf knows three units: times go
 as seconds, bytes as bytes, and a rate (items/s, requests/s) as its inverse, the seconds per
-item, named with a ``(s per …)`` suffix so that lower stays better as pyperf assumes. What
-cannot be expressed (a result that is not ``ok``, a count, a metric without a direction) is
-listed, with the reason, instead of being dropped silently.
+item, named with a ``(s per item)`` suffix so that lower stays better as pyperf assumes. What
+cannot be expressed (a result that is not ``ok``, a count, a metric without a direction, a
+second result under a name already taken) is listed, with the reason, instead of being dropped
+silently. pyperf's metadata is one line: a line break in a name or in the run's description
+becomes a space.
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ import pyperf
 from ffibench.report.model import HIGHER, NEITHER, figure
 
 
+def _line(value: object) -> str:
+    """A value as pyperf's metadata takes it: one line, no spaces around."""
+    return " ".join(str(value).split())
+
+
 def _name(result: dict[str, Any]) -> str:
     size = "" if result["size"] is None else f"/{result['size']}"
-    return f"{result['scenario']}/{result['operation']}{size}/{result['backend']}"
+    return _line(f"{result['scenario']}/{result['operation']}{size}/{result['backend']}")
 
 
 def _convert(unit: str, better: str, values: list[float]) -> tuple[str, list[float], str] | None:
@@ -34,15 +41,19 @@ def _convert(unit: str, better: str, values: list[float]) -> tuple[str, list[flo
     if unit == "B" and better != HIGHER:
         return "byte", values, ""
     if unit.endswith("/s") and better == HIGHER and all(value > 0 for value in values):
-        return "second", [1.0 / value for value in values], f" (s per {unit[:-2].strip()})"
+        # "items/s" -> "(s per item)": pyperf's unit is the second, and lower stays better
+        per = unit[:-2].strip()
+        per = per[:-1] if per.endswith("s") else per
+        return "second", [1.0 / value for value in values], f" (s per {per})"
     return None
 
 
-def pyperf_suite(document: dict[str, Any]) -> tuple[pyperf.BenchmarkSuite, list[str]]:
-    """A pyperf suite of every result it can express, and a line per result it cannot."""
+def pyperf_suite(document: dict[str, Any]) -> tuple[pyperf.BenchmarkSuite | None, list[str]]:
+    """A pyperf suite of every result it can express (``None`` when that is none: pyperf has
+    no empty suite), and a line per result it cannot."""
     meta = document.get("meta", {})
     common = {
-        key: str(value)
+        key: _line(value)
         for key, value in (
             ("python_version", meta.get("python")),
             ("cpu_model_name", meta.get("cpu")),
@@ -51,10 +62,11 @@ def pyperf_suite(document: dict[str, Any]) -> tuple[pyperf.BenchmarkSuite, list[
             ("date", meta.get("started")),
             ("commit_id", meta.get("git")),
         )
-        if value not in (None, "")
+        if _line(value or "")
     }
     benchmarks = []
     skipped = []
+    names: set[str] = set()
     for result in document["results"]:
         name = _name(result)
         if result["status"] != "ok":
@@ -73,7 +85,11 @@ def pyperf_suite(document: dict[str, Any]) -> tuple[pyperf.BenchmarkSuite, list[
         if any(value <= 0 for value in values):
             skipped.append(f"{name}: pyperf needs positive values")
             continue
+        if name + suffix in names:
+            skipped.append(f"{name}: a second result of that name (pyperf needs one)")
+            continue
+        names.add(name + suffix)
         metadata = {**common, "name": name + suffix, "unit": unit}
         runs = [pyperf.Run([value], metadata=metadata, collect_metadata=False) for value in values]
         benchmarks.append(pyperf.Benchmark(runs))
-    return pyperf.BenchmarkSuite(benchmarks), skipped
+    return (pyperf.BenchmarkSuite(benchmarks) if benchmarks else None), skipped

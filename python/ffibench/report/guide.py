@@ -26,8 +26,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ffibench._backends import BACKENDS
+from ffibench.harness.metrics import HIGHER, METRICS
 from ffibench.report import format as fmt
-from ffibench.report.model import LOWER, Group, Report, Row, Speedup, row_id, speedup
+from ffibench.report.model import LOWER, Group, Report, Row, Speedup, is_python, row_id, speedup
 from ffibench.scenarios import REFERENCE
 
 #: The Rust backends, in report order.
@@ -64,8 +65,19 @@ def _loses(speedup: Speedup | None) -> bool:
     return speedup is not None and speedup.significant and speedup.value < 1.0
 
 
+def _tested(speedup: Speedup | None) -> bool:
+    """Whether ``speedup`` could have been significant: one sample on a side cannot, so "within
+    the noise" or "no more than" would claim what was not measured."""
+    return speedup is not None and speedup.method in ("paired", "unpaired", "medians")
+
+
 def _best_rust(group: Group) -> Row | None:
+    """The Rust backend to name for ``group``: the best by median of those that beat the best
+    alternative significantly, or, when none does, the best by median. (The best median
+    alone can be too noisy to be significant where a steadier backend is: naming it would
+    claim that nothing in Rust wins.)"""
     rows = [row for row in group.rows if row.participant in RUST and _ok(row)]
+    rows = [row for row in rows if _wins(row.versus_best)] or rows
     if not rows:
         return None
 
@@ -101,20 +113,36 @@ def _reach(groups: list[Group], participant: str) -> Group | None:
 
 
 def _also(group: Group, winner: Row) -> str:
-    """``; ctypes as fast`` when other Rust backends are within the winner's noise."""
+    """``; ctypes not measurably slower`` when other Rust backends are within the winner's
+    noise there (they need not beat the alternative themselves)."""
     others = [name for name in _peers(group, winner) if name != winner.participant]
     if not others:
         return ""
-    return f"; {_series(others)} as {'fast' if group.metric == 'time_ns' else 'good'}"
+    worse = "slower" if group.metric == "time_ns" else "worse"
+    return f"; {_series(others)} not measurably {worse}"
+
+
+def _words(group: Group) -> tuple[str, str, str]:
+    """How the guide says better and worse on a group's metric, and the verb before them:
+    ``is`` faster for a time, ``has`` lower latency, ``uses`` less memory, ``has`` more
+    throughput for a rate; ``is`` better for any other metric."""
+    known = METRICS.get(group.metric)
+    if group.metric == "time_ns":
+        return "faster", "slower", "is"
+    if known is not None and known.unit == "ns":
+        return "lower latency", "higher latency", "has"
+    if known is not None and known.unit == "B":
+        return "less memory", "more memory", "uses"
+    if known is not None and known.better == HIGHER:
+        return "more throughput", "less throughput", "has"
+    return "better", "worse", "is"
 
 
 def _times(speedup: Speedup, group: Group) -> str:
-    """``3.1x faster`` for a time, ``3.1x better`` for another metric."""
-    word = "faster" if group.metric == "time_ns" else "better"
+    """``3.1x faster`` for a time, ``3.1x less memory`` for memory (see :func:`_words`)."""
+    better, worse, _ = _words(group)
     value = speedup.value if speedup.value >= 1.0 else 1.0 / speedup.value
-    if speedup.value < 1.0:
-        word = "slower" if group.metric == "time_ns" else "worse"
-    return f"{fmt.format_ratio(value)} {word}"
+    return f"{fmt.format_ratio(value)} {better if speedup.value >= 1.0 else worse}"
 
 
 def _value(row: Row) -> str:
@@ -135,7 +163,8 @@ def calls(report: Report) -> list[Sentence]:
     parts = ", ".join(f"{_value(row)} through {row.participant}" for row in rust)
     text = f"A call that does nothing costs {_value(python)} in Python; {parts}."
     dearer = [row for row in rust if _loses(row.speedup)]
-    cheap = [row.participant for row in rust if row not in dearer]
+    cheap = [row.participant for row in rust if row not in dearer and _tested(row.speedup)]
+    untested = len(dearer) + len(cheap) < len(rust)
     if dearer:
         extra = ", ".join(
             f"{fmt.format_ns(row.figure.median - python.figure.median)} through {row.participant}"
@@ -143,11 +172,13 @@ def calls(report: Report) -> list[Sentence]:
             if row.figure is not None
         )
         text += (
-            f" The crossing costs more than a Python call: {extra}. Work that takes Python "
-            "less than that a call cannot get faster through "
+            f" The crossing costs more than a Python call: {extra}. A call whose work takes "
+            "Python less than that cannot get faster through "
             f"{'it' if len(dearer) == 1 else 'them'}"
         )
-        if cheap:
+        if untested:
+            text += "."
+        elif cheap:
             verb = "costs" if len(cheap) == 1 else "cost"
             text += (
                 f"; {_series(cheap)} {verb} no more than a Python call, so small single calls "
@@ -155,14 +186,56 @@ def calls(report: Report) -> list[Sentence]:
             )
         else:
             text += "; small single calls stay in Python."
-    else:
+    elif not untested:
         text += " No boundary costs measurably more than a Python call here."
     return [Sentence("Calls", text, tuple(cited))]
 
 
 def _size(report: Report, group: Group) -> str:
+    """``1,000 values``, or ``size 1,000`` where the registry does not say what it counts."""
+    if group.size is None:
+        return ""
     unit = report.size_unit(group.scenario, group.operation)
-    return f"{group.size:,} {unit}" if group.size is not None else ""
+    return f"size {group.size:,}" if unit == "size" else f"{group.size:,} {unit}"
+
+
+Cited = list[tuple[str, str]]
+
+
+def _use(
+    report: Report, operation: str, found: list[Group], winner: Row, best: Row
+) -> tuple[str, str, str, Cited]:
+    """The backend to use for an operation a Rust backend wins at its largest size: among the
+    backends as good as the best one there, the one that wins over the widest range of sizes;
+    where it wins (`` at every size measured``, `` from 1,000 values up``, or nothing when only
+    at the largest, which the detail then says), the detail and the rows cited."""
+    largest = found[-1]
+    choices = []
+    for name in _peers(largest, winner):
+        reach = _reach(found, name)
+        if reach is not None:
+            choices.append((reach, name))
+    start, name = min(
+        choices, key=lambda item: (found.index(item[0]), item[1] != winner.participant)
+    )
+    chosen = largest.row(name)
+    assert chosen is not None and chosen.versus_best is not None
+    cited = [_cite(largest, chosen), _cite(largest, best)]
+    cited += [
+        _cite(group, row)
+        for group in found[found.index(start) : -1]
+        if (row := group.row(name)) is not None
+    ]
+    faster = f"{_times(chosen.versus_best, largest)} than {best.participant}"
+    if start is largest:  # only the largest size: say it once
+        detail = (
+            f"{operation} at {_size(report, largest)}, the largest size measured "
+            f"({faster}{_also(largest, chosen)})"
+        )
+        return name, "", detail, cited
+    detail = f"{operation} ({faster} at {_size(report, largest)}{_also(largest, chosen)})"
+    where = " at every size measured" if start is found[0] else f" from {_size(report, start)} up"
+    return name, where, detail, cited
 
 
 def sized(report: Report, scenario: str) -> list[Sentence]:
@@ -185,37 +258,7 @@ def sized(report: Report, scenario: str) -> list[Sentence]:
             continue
         assert best is not None
         if _wins(winner.versus_best):
-            # Among the backends as good as the best one at the largest size, recommend the
-            # one that wins over the widest range of sizes.
-            choices = []
-            for name in _peers(largest, winner):
-                reach = _reach(found, name)
-                if reach is not None:
-                    choices.append((reach, name))
-            start, name = min(
-                choices, key=lambda item: (found.index(item[0]), item[1] != winner.participant)
-            )
-            chosen = largest.row(name)
-            assert chosen is not None and chosen.versus_best is not None
-            cited = [_cite(largest, chosen), _cite(largest, best)]
-            cited += [
-                _cite(group, row)
-                for group in found[found.index(start) : -1]
-                if (row := group.row(name)) is not None
-            ]
-            detail = (
-                f"{operation} ({_times(chosen.versus_best, largest)} than {best.participant} "
-                f"at {_size(report, largest)}{_also(largest, chosen)})"
-            )
-            assert start.size is not None
-            unit = report.size_unit(scenario, operation)
-            where = (
-                "at every size measured"
-                if start is found[0]
-                else f"at the largest size measured, {start.size:,} {unit},"
-                if start is largest
-                else f"from {start.size:,} {unit} up"
-            )
+            name, where, detail, cited = _use(report, operation, found, winner, best)
             use[(name, where)].append((detail, cited))
         else:
             speed = winner.versus_best
@@ -223,25 +266,28 @@ def sized(report: Report, scenario: str) -> list[Sentence]:
                 assert speed is not None
                 flipped = Speedup(1.0 / speed.value, None, None, True, speed.method)
                 verdict = (
-                    f"{best.participant} is {_times(flipped, largest)} than {winner.participant}"
+                    f"{best.participant} {_words(largest)[2]} {_times(flipped, largest)} than "
+                    f"{winner.participant}"
                 )
-            else:
+            elif _tested(speed):
                 verdict = f"{winner.participant} and {best.participant} are within the noise"
+            else:
+                continue  # one sample: no noise to be within
             cited = [_cite(largest, winner), _cite(largest, best)]
             stay.append((f"{operation} ({verdict} at {_size(report, largest)})", cited))
     sentences = []
     for (participant, where), items in use.items():
         text = (
-            f"Use {participant} {where} for "
+            f"Use {participant}{where} for "
             + _series([detail for detail, _ in items])
             + ": it beats the best alternative there."
         )
         sentences.append(Sentence(topic, text, _merge(items)))
     if stay:
         text = (
-            "Stay with the best Python (or its library) for "
+            "At the largest size measured, no Rust backend beats the best alternative for "
             + _series([detail for detail, _ in stay])
-            + ": no Rust backend beats it significantly at the largest size measured."
+            + ": stay with it there."
         )
         sentences.append(Sentence(topic, text, _merge(stay)))
     return sentences
@@ -262,6 +308,7 @@ def single(report: Report, scenario: str) -> list[Sentence]:
     topic = report.titles.get(scenario, scenario)
     rust_wins: dict[str, list[tuple[str, list[tuple[str, str]]]]] = defaultdict(list)
     python_wins: list[tuple[str, list[tuple[str, str]]]] = []
+    libraries = False
     even: list[tuple[str, list[tuple[str, str]]]] = []
     for group in report.groups:
         if group.scenario != scenario or group.size is not None or group.operation == "identity":
@@ -286,21 +333,29 @@ def single(report: Report, scenario: str) -> list[Sentence]:
                 f"{winner.participant} {_value(winner)})"
             )
             python_wins.append((detail, cited))
-        else:
+            libraries = libraries or not is_python(best.participant)
+        elif _tested(speed):
             even.append((group.operation, cited))
     sentences = []
+    timed = all(
+        group.metric == "time_ns"
+        for group in report.groups
+        if group.scenario == scenario and group.size is None
+    )
+    fastest = "fastest" if timed else "best"
     for participant, items in rust_wins.items():
         text = (
-            f"One call at a time, {participant} is the fastest way to do "
+            f"One call at a time, {participant} is the {fastest} way to do "
             + _series([detail for detail, _ in items])
             + "."
         )
         sentences.append(Sentence(topic, text, _merge(items)))
     if python_wins:
         text = (
-            "One call at a time, Python itself is fastest for "
+            f"One call at a time, {'the best alternative' if libraries else 'Python itself'} "
+            f"is {fastest} for "
             + _series([detail for detail, _ in python_wins])
-            + ": the work is smaller than the crossing."
+            + ": there the crossing costs more than the work would save."
         )
         sentences.append(Sentence(topic, text, _merge(python_wins)))
     if even:
@@ -348,8 +403,8 @@ def lists(report: Report) -> list[Sentence]:
         cite for item in found for cite in (_cite(item[2], item[3]), _cite(item[4], item[5]))
     )
     example = (
-        f"{base} of {listed.size:,} through {winner.participant} takes {_value(row)} from a "
-        f"list and {_value(winner)} from an array"
+        f"{base} of {_size(report, listed)} through {winner.participant} takes {_value(row)} "
+        f"from a list and {_value(winner)} from an array"
     )
     if typical >= CONVERSION_DOMINATES:
         text = (
@@ -360,8 +415,8 @@ def lists(report: Report) -> list[Sentence]:
         )
     else:
         text = (
-            f"Lists cost about {fmt.format_ratio(typical)} an array at the largest sizes "
-            f"({example}): here the conversion is not what dominates."
+            f"A list costs about {fmt.format_ratio(typical)} what an array does at the largest "
+            f"sizes ({example}): here the conversion is not what dominates."
         )
     return [Sentence("Lists and arrays", text, cited)]
 
@@ -383,25 +438,27 @@ def boundary(report: Report) -> list[Sentence]:
                 small[row.participant].append((row.boundary, group, row))
             if group.size is not None and len(measured) > 1 and group.size == max(measured):
                 large[row.participant].append((row.boundary, group, row))
-    parts = []
+    lows, highs = [], []
     cited: list[tuple[str, str]] = []
     for participant in RUST:
         if not small.get(participant) or not large.get(participant):
             continue
         low = statistics.median(share for share, _, _ in small[participant])
         high = statistics.median(share for share, _, _ in large[participant])
-        parts.append(f"{participant} {low:.0%} → {high:.0%}")
+        lows.append(f"{low:.0%} through {participant}")
+        highs.append(f"{high:.0%} through {participant}")
         for found in (small[participant], large[participant]):
             middle = sorted(found, key=lambda item: item[0])[len(found) // 2]
             cited.append(_cite(middle[1], middle[2]))
-    if not parts:
+    if not lows:
         return []
     text = (
-        "The boundary's share of a call (the Rust-native time taken away), median over the "
-        "single calls and smallest inputs → over the largest inputs: "
-        + "; ".join(parts)
-        + ". Where the first figure is high, the crossing is the cost: batch the work into "
-        "fewer, bigger calls."
+        "On single calls and the smallest inputs the crossing (a call's time less the "
+        "Rust-native time, median over operations) is "
+        + _series(lows)
+        + "; on the largest inputs it is "
+        + _series(highs)
+        + ". Where it is most of the call, batch the work into fewer, bigger calls."
     )
     return [Sentence("The boundary's share", text, tuple(cited))]
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ffibench.harness.stats import ALPHA, MIN_EFFECT
 from ffibench.report import format as fmt
 from ffibench.report.compare import Change
 from ffibench.report.guide import Sentence
-from ffibench.report.model import Report, Row, row_id
+from ffibench.report.model import Report, Row, distinct, row_id
+
+#: What Markdown would read as markup in a name from a results file: a pipe ends a table
+#: cell, ``<`` opens raw HTML, ``$`` a formula (GitHub), brackets a link, backticks code.
+_MARKUP = re.compile(r"([\\|<>$\[\]`*])")
 
 
-def _escape(text: str) -> str:
-    """Text safe in a table cell: pipes escaped, line breaks made spaces."""
-    return " ".join(text.replace("|", "\\|").splitlines())
+def _escape(text: object) -> str:
+    """Text from a results file as plain text, safe in a table cell, a heading or a list
+    item: Markdown's markup characters backslash-escaped, line breaks made spaces."""
+    return " ".join(_MARKUP.sub(r"\\\1", str(text)).split())
 
 
 def _note(row: Row) -> str:
@@ -23,7 +29,9 @@ def _note(row: Row) -> str:
 
 
 def _machine(report: Report) -> list[str]:
-    return [f"- **{label}**: {_escape(value)}" for label, value in fmt.machine(report.meta)]
+    return [
+        f"- **{_escape(label)}**: {_escape(value)}" for label, value in fmt.machine(report.meta)
+    ]
 
 
 def _guide(sentences: list[Sentence]) -> list[str]:
@@ -33,10 +41,10 @@ def _guide(sentences: list[Sentence]) -> list[str]:
     topic = None
     for sentence in sentences:
         if sentence.topic != topic:
-            lines += ["", f"**{sentence.topic}**", ""]
+            lines += ["", f"**{_escape(sentence.topic)}**", ""]
             topic = sentence.topic
-        links = ", ".join(f"[{label}](#{anchor})" for label, anchor in sentence.rows)
-        lines.append(f"- {sentence.text} <sub>Rows: {links}</sub>")
+        links = ", ".join(f"[{_escape(label)}](#{anchor})" for label, anchor in sentence.rows)
+        lines.append(f"- {_escape(sentence.text)} <sub>Rows: {links}</sub>")
     return lines
 
 
@@ -49,6 +57,7 @@ def render(
     scenario -> (title, file) pairs, when given), one table with a row anchor per row, and
     its crossovers."""
     lines = ["# ffibench report", "", *_machine(report)]
+    taken: set[str] = set()
     if sentences is not None:
         lines += _guide(sentences)
     for scenario in report.scenarios:
@@ -58,8 +67,9 @@ def render(
                    "vs best alternative"]  # fmt: skip
         columns += ["boundary"] if boundary else []
         columns += ["note"]
-        title = report.titles.get(scenario, scenario)
-        lines += ["", f"## {title} ({scenario})" if title != scenario else f"## {scenario}"]
+        title = _escape(report.titles.get(scenario, scenario))
+        name = _escape(scenario)
+        lines += ["", f"## {title} ({name})" if title != name else f"## {name}"]
         for caption, file in (plots or {}).get(scenario, []):
             lines += ["", f"![{_escape(caption)}]({file})"]
         lines += [
@@ -70,7 +80,9 @@ def render(
         for group in groups:
             size = "" if group.size is None else f"{group.size:,}"
             for row in group.rows:
-                anchor = row_id(group.scenario, group.operation, group.size, row.participant)
+                anchor = distinct(
+                    row_id(group.scenario, group.operation, group.size, row.participant), taken
+                )
                 cells = [
                     _escape(group.operation),
                     size,
@@ -95,15 +107,15 @@ def _crossovers(report: Report, scenario: str) -> list[str]:
     names = list(dict.fromkeys(name for row in table.values() for name in row))
     lines = [
         "",
-        f"Crossover in {scenario}: the smallest size from which each is significantly better "
-        "than the fastest pure Python (the spec or a `python:*` idiom), and stays so.",
+        f"Crossover in {_escape(scenario)}: the smallest size from which each is significantly "
+        "better than the fastest pure Python (the spec or a `python:*` idiom), and stays so.",
         "",
-        "| operation | " + " | ".join(names) + " |",
+        "| operation | " + " | ".join(_escape(name) for name in names) + " |",
         "|---|" + "---:|" * len(names),
     ]
     for operation, row in table.items():
         cells = [fmt.format_crossover(row.get(name)) for name in names]
-        lines.append(f"| {operation} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_escape(operation)} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -116,11 +128,16 @@ def render_compare(
 ) -> str:
     """The comparison of two runs: both runs' machine and commit, a row per benchmark, and a
     count of what changed."""
-    lines = [
-        f"{label}: {run['meta'].get('started')}, commit {run['meta'].get('git')}, "
-        f"{run['meta'].get('cpu')}{', quick' if run['meta'].get('quick') else ''}."
-        for label, run in (("Old", old), ("New", new))
-    ]
+    lines = []
+    for label, run in (("Old", old), ("New", new)):
+        meta = run["meta"]
+        parts = [
+            _escape(meta.get("started") or "?"),
+            f"commit {_escape(meta['git'])}" if meta.get("git") else "",
+            _escape(meta.get("cpu") or ""),
+            "quick" if meta.get("quick") else "",
+        ]
+        lines.append(f"{label}: " + ", ".join(part for part in parts if part) + ".")
     if plot is not None:
         lines += ["", f"![Ratios of new to old, with their noise]({plot})"]
     lines += [
@@ -136,7 +153,8 @@ def render_compare(
             verdict = f"{fmt.format_ratio(factor)} {change.verdict}"
         p_value = "" if change.p_value is None else f"{change.p_value:.2g}"
         lines.append(
-            f"| {change.scenario} | {change.operation} | {size} | {change.backend} "
+            f"| {_escape(change.scenario)} | {_escape(change.operation)} | {size} "
+            f"| {_escape(change.backend)} "
             f"| {fmt.format_figure(change.old)} | {fmt.format_figure(change.new)} "
             f"| {verdict} | {p_value} |"
         )

@@ -23,6 +23,7 @@ nothing here knows how it will be shown.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -166,6 +167,25 @@ def row_id(scenario: str, operation: str, size: int | None, participant: str) ->
     return "r-" + "-".join(re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") for part in parts)
 
 
+def distinct(anchor: str, taken: set[str]) -> str:
+    """``anchor``, or ``anchor-2``, ``anchor-3``... when a row already took it (a result that
+    the file holds twice, or names that differ only in case or punctuation); adds the answer
+    to ``taken``. A link goes to the first.
+
+    Examples
+    --------
+    >>> taken = set()
+    >>> distinct("r-a", taken), distinct("r-a", taken)
+    ('r-a', 'r-a-2')
+    """
+    found, count = anchor, 1
+    while found in taken:
+        count += 1
+        found = f"{anchor}-{count}"
+    taken.add(found)
+    return found
+
+
 def figure(result: dict[str, Any], name: str | None = None) -> Figure | None:
     """A result's metric ``name`` (its primary one by default), if it has it."""
     name = name or result.get("primary") or "time_ns"
@@ -206,6 +226,8 @@ def speedup(ours: Figure, base: Figure) -> Speedup | None:
                 ratio.value, ratio.low, ratio.high, ratio.significant, "paired", ratio.pairs
             )
     value = better.median / worse.median
+    if not 0.0 < value < math.inf:
+        return None  # a ratio beyond a float's range is no measurement to compare
     if ours.samples < 2 or base.samples < 2:
         return Speedup(value, None, None, False, "one sample", 1)
     return Speedup(value, None, None, not _overlap(ours, base), "medians")
@@ -454,6 +476,7 @@ __all__ = [
     "Speedup",
     "build",
     "crossovers",
+    "distinct",
     "figure",
     "groups",
     "is_alternative",

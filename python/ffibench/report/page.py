@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import struct
 from collections.abc import Iterable
 
@@ -18,7 +19,7 @@ from ffibench.harness.stats import ALPHA, MIN_EFFECT
 from ffibench.report import format as fmt
 from ffibench.report.compare import Change
 from ffibench.report.guide import Sentence
-from ffibench.report.model import Group, Report, Row, Speedup, row_id
+from ffibench.report.model import Group, Report, Row, Speedup, distinct, row_id
 from ffibench.report.plots import Plot
 
 _STYLE = """
@@ -51,6 +52,11 @@ tr:target td { background: #fff3b0; }
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _section(scenario: str) -> str:
+    """A scenario's section id: a slug, whatever characters its name holds."""
+    return "s-" + (re.sub(r"[^a-z0-9]+", "-", scenario.lower()).strip("-") or "x")
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -96,8 +102,8 @@ def _note(row: Row) -> str:
     return fmt.details(row.details)
 
 
-def _row(group: Group, row: Row, first: bool, boundary: bool) -> str:
-    anchor = row_id(group.scenario, group.operation, group.size, row.participant)
+def _row(group: Group, row: Row, first: bool, boundary: bool, taken: set[str]) -> str:
+    anchor = distinct(row_id(group.scenario, group.operation, group.size, row.participant), taken)
     classes = " ".join(word for word, on in (("first", first), ("bad", row.status != "ok")) if on)
     interval = fmt.format_interval(row.speedup) if row.speedup else ""
     best = row.versus_best
@@ -118,7 +124,8 @@ def _row(group: Group, row: Row, first: bool, boundary: bool) -> str:
     return f'<tr id="{anchor}" class="{classes}">{"".join(cells)}</tr>'
 
 
-def _table(groups: list[Group]) -> str:
+def _table(groups: list[Group], taken: set[str]) -> str:
+    """One scenario's table; ``taken``: the row ids the page has given out so far."""
     boundary = any(row.boundary is not None for group in groups for row in group.rows)
     headers = ["operation", "size", "backend", "status", "median", "spread", "vs python",
                "95% CI", "vs best alternative"]  # fmt: skip
@@ -128,7 +135,7 @@ def _table(groups: list[Group]) -> str:
     body = []
     for group in groups:
         for index, row in enumerate(group.rows):
-            body.append(_row(group, row, index == 0, boundary))
+            body.append(_row(group, row, index == 0, boundary, taken))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -218,7 +225,8 @@ def _page(title: str, body: Iterable[str]) -> str:
 def render(report: Report, sentences: list[Sentence], plots: list[Plot]) -> str:
     """The whole page."""
     scenarios = report.scenarios
-    nav = "".join(f'<a href="#s-{_e(name)}">{_e(name)}</a>' for name in scenarios)
+    taken: set[str] = set()
+    nav = "".join(f'<a href="#{_section(name)}">{_e(name)}</a>' for name in scenarios)
     body = [
         "<h1>ffibench report</h1>",
         f'<nav><a href="#guide">decision guide</a>{nav}<a href="#reading">how to read</a></nav>',
@@ -228,10 +236,11 @@ def render(report: Report, sentences: list[Sentence], plots: list[Plot]) -> str:
     ]
     for scenario in scenarios:
         title = report.titles.get(scenario, scenario)
-        body.append(f'<section id="s-{_e(scenario)}"><h2>{_e(title)} <small>({_e(scenario)})'
+        body.append(f'<section id="{_section(scenario)}"><h2>{_e(title)} <small>({_e(scenario)})'
                     "</small></h2>")  # fmt: skip
         body += [_figure(plot) for plot in plots if plot.scenario == scenario]
-        body.append(_table([group for group in report.groups if group.scenario == scenario]))
+        groups = [group for group in report.groups if group.scenario == scenario]
+        body.append(_table(groups, taken))
         body.append(_crossovers(report, scenario))
         body.append("</section>")
     body.append(_reading())

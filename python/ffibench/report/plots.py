@@ -16,13 +16,16 @@ beside itself.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
 from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure as Canvas
@@ -48,6 +51,9 @@ _BACKEND_COLOURS = {
 _ANCHOR_COLOURS = ("#a6761d", "#1b9e77", "#7570b3", "#e6ab02", "#66a61e", "#b15928")
 _GREYS = ("#555555", "#888888", "#aaaaaa", "#333333")
 _DPI = 100
+#: The longest name drawn in a plot, and the longest file name a plot gets (before ``.png``).
+_LABEL = 40
+_NAME = 80
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,20 @@ class _Palette:
 
 
 def _slug(*parts: str) -> str:
-    return "-".join(re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") for part in parts)
+    """A file-safe name: the parts in lowercase ASCII words, cut to a length every file system
+    takes, with a short hash of the parts when that loses anything (case, punctuation, other
+    scripts, length), so that two names never share a file."""
+    slug = "-".join(re.sub(r"[^a-z0-9]+", "-", part.lower()).strip("-") for part in parts)
+    if len(slug) <= _NAME and all(re.fullmatch(r"[a-z0-9_:.\-]*", part) for part in parts):
+        return slug
+    digest = hashlib.sha1("\0".join(parts).encode("utf-8")).hexdigest()[:10]
+    return "-".join(part for part in (slug[:_NAME].strip("-"), digest) if part)
+
+
+def _label(name: str) -> str:
+    """A name as a plot shows it: on one line, at most ``_LABEL`` characters."""
+    flat = " ".join(name.split())
+    return flat if len(flat) <= _LABEL else flat[: _LABEL - 1] + "…"
 
 
 def _png(canvas: Canvas) -> bytes:
@@ -168,7 +187,7 @@ def _speedup_panel(
         values = [found.value for _, found in points]
         axes.plot(
             sizes, values, marker="o", markersize=3, color=palette.colour(name),
-            linestyle=palette.line(name), label=name,
+            linestyle=palette.line(name), label=_label(name),
         )  # fmt: skip
         bounded = [(s, f) for s, f in points if f.low is not None and f.high is not None]
         if len(bounded) >= 2:
@@ -222,7 +241,13 @@ def _sized(report: Report, scenario: str, operation: str, groups: list[Group]) -
         first_unit = first.unit
         colour, style = palette.colour(name), palette.line(name)
         metric_axes.plot(
-            sizes, medians, marker="o", markersize=3, color=colour, linestyle=style, label=name
+            sizes,
+            medians,
+            marker="o",
+            markersize=3,
+            color=colour,
+            linestyle=style,
+            label=_label(name),
         )
         # the band's floor stays above zero on a log axis: a tenth of the median at most
         low = [
@@ -251,10 +276,11 @@ def _sized(report: Report, scenario: str, operation: str, groups: list[Group]) -
     for axes in (metric_axes, spec_axes, best_axes):
         axes.set_xlabel(unit, fontsize=8)
     metric_axes.set_ylabel(unit_label, fontsize=8)
-    metric_axes.set_title(f"{operation}: median, band ± 1 sd", fontsize=9)
+    metric_axes.set_title(f"{_label(operation)}: median, band ± 1 sd", fontsize=9)
     metric_axes.grid(True, which="major", alpha=0.3)
     metric_axes.tick_params(labelsize=7)
-    metric_axes.legend(fontsize=7, loc="best")
+    if metric_axes.get_legend_handles_labels()[1]:
+        metric_axes.legend(fontsize=7, loc="best")
     metric_unit = first_unit
     _lean(metric_axes, lambda value: fmt.format_value(value, metric_unit))
     _speedup_panel(
@@ -281,7 +307,7 @@ def _single(report: Report, scenario: str, groups: list[Group]) -> Plot:
         labels, values, errors, colours = [], [], [], []
         notes: list[tuple[int, str]] = []
         for position, row in enumerate(group.rows):
-            labels.append(row.participant)
+            labels.append(_label(row.participant))
             colours.append(palette.colour(row.participant))
             if row.status == "ok" and row.figure is not None:
                 values.append(row.figure.median)
@@ -310,7 +336,7 @@ def _single(report: Report, scenario: str, groups: list[Group]) -> Plot:
             FuncFormatter(lambda x, _, unit=unit: fmt.format_value(x, unit))
         )
         size = "" if group.size is None else f" ({group.size:,})"
-        axes.set_title(f"{group.operation}{size}", fontsize=9)
+        axes.set_title(f"{_label(group.operation)}{size}", fontsize=9)
         first = next((row.figure for row in group.rows if row.figure is not None), None)
         if first is not None:
             axes.set_xlabel(_metric_label(first.name, first.unit), fontsize=7)
@@ -323,10 +349,26 @@ def _single(report: Report, scenario: str, groups: list[Group]) -> Plot:
 
 
 def plots(report: Report) -> list[Plot]:
-    """Every plot of a report, scenario by scenario in run order. Names are drawn as plain
-    text (a ``$`` in an operation's name is not the start of a formula)."""
-    with rc_context({"text.parse_math": False}):
-        return _plots(report)
+    """Every plot of a report, scenario by scenario in run order, each with its own ``name``.
+
+    Names are drawn as plain text (a ``$`` in an operation's name is not the start of a
+    formula), on one line and cut short; a character the font lacks is drawn as a box, and
+    a value near a float's limits is left off its axis, without a warning either way.
+    """
+    with rc_context({"text.parse_math": False}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
+        with np.errstate(all="ignore"):
+            made = _plots(report)
+    seen: set[str] = set()
+    out = []
+    for plot in made:
+        name, count = plot.name, 1
+        while name in seen:  # "a b" and "a-b", or an operation called "single"
+            count += 1
+            name = f"{plot.name}-{count}"
+        seen.add(name)
+        out.append(plot if name == plot.name else replace(plot, name=name))
+    return out
 
 
 def _plots(report: Report) -> list[Plot]:

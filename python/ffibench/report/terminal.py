@@ -189,4 +189,15 @@ def render(report: Report, width: int = 80, sentences: Sequence[Sentence] = ()) 
                 sentence.text, width, initial_indent="- ", subsequent_indent="  ",
                 break_on_hyphens=False,
             )  # fmt: skip
-    return "\n".join(lines) + "\n"
+    return "\n".join(_plain(line) for line in lines) + "\n"
+
+
+def _plain(line: str) -> str:
+    """A line as a terminal shows it and nothing else: a line break, tab or other space from a
+    name in the results file becomes a space (so the row stays one row, as wide as measured),
+    any other character that is not printable (the escape that starts a sequence to clear
+    the screen or set its title) a ``?``."""
+    return "".join(
+        character if character.isprintable() else " " if character.isspace() else "?"
+        for character in line
+    )

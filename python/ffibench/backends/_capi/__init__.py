@@ -16,7 +16,7 @@ from __future__ import annotations
 import array
 import sys
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "DISTRIBUTION_CODES",
@@ -24,6 +24,7 @@ __all__ = [
     "error",
     "float64_input",
     "float64_output",
+    "matrix_inputs",
     "os_error",
     "random_output",
     "utf8",
@@ -96,6 +97,56 @@ def float64_input(xs: object) -> tuple[Any, int, int, bool]:
         found = numpy.array(read(xs)[0], dtype=numpy.float64)  # the spec's own reading
     usable = numpy.require(found, dtype=numpy.float64, requirements=("C", "A"))
     return usable, usable.ctypes.data, len(usable), True
+
+
+class Matrix(NamedTuple):
+    """An operand ready for a C call: ``owner`` (keep it alive until the call returns), its
+    address, dimensions and strides in elements."""
+
+    owner: Any
+    address: int
+    rows: int
+    cols: int
+    row_stride: int
+    col_stride: int
+
+
+def matrix_inputs(a: object, b: object) -> tuple[Matrix, Matrix, Any]:
+    """``a`` and ``b`` checked and read as the spec reads them (its own functions), in the
+    result's dtype (float64, or float32 when both are float32), with the output array
+    allocated: ``(a, b, out)``.
+
+    An operand that is already native-order, aligned and C- or Fortran-contiguous is passed in
+    place, with strides ``(cols, 1)`` or ``(1, rows)`` (never NumPy's own strides, which may
+    be anything along a dimension of length 1); any other is copied once by NumPy, as
+    :func:`float64_input` copies a 1-D buffer. The library refuses a misaligned pointer and
+    an ``out`` that overlaps an input; ``out`` is a fresh ``numpy.empty`` that never does.
+    """
+    import numpy
+
+    from ffibench.pure.matmul import as_matrix, check_shapes, result_dtype
+
+    left, right = as_matrix(a, "a"), as_matrix(b, "b")
+    check_shapes(left, right)
+    dtype = result_dtype(left, right)
+    out = numpy.empty((left.shape[0], right.shape[1]), dtype=dtype)
+    return _matrix(left, dtype), _matrix(right, dtype), out
+
+
+def _matrix(found: Any, dtype: Any) -> Matrix:
+    import numpy
+
+    flags, address = found.flags, found.ctypes.data
+    # NumPy's own `aligned` flag says True for some misaligned arrays of one element: the
+    # address is checked here (numpy.require would also cost a microsecond more a call).
+    usable = found.dtype == dtype and address % found.itemsize == 0
+    if not (usable and (flags.c_contiguous or flags.f_contiguous)):
+        found = numpy.array(found, dtype=dtype, order="C", copy=True)  # a fresh, aligned block
+        flags, address = found.flags, found.ctypes.data
+    rows, cols = found.shape
+    if flags.c_contiguous:
+        return Matrix(found, address, rows, cols, cols, 1)
+    return Matrix(found, address, rows, cols, 1, rows)
 
 
 def float64_output(length: int, as_array: bool) -> tuple[Any, int]:
