@@ -75,6 +75,7 @@ _SCALARS: dict[str, Any] = {
     "bool": ctypes.c_bool,
     "double": ctypes.c_double,
     "char": ctypes.c_char,
+    "int": ctypes.c_int,
 }
 
 

@@ -65,6 +65,13 @@ def _parser() -> _Parser:
     )
     run.add_argument("-o", "--output", type=Path, metavar="FILE", help="results JSON to write")
     run.add_argument(
+        "--corpus",
+        type=Path,
+        metavar="FILE",
+        help="count the words of FILE (UTF-8 text) in the words scenario instead of the "
+        "generated corpus; its name, size and SHA-256 go into the results",
+    )
+    run.add_argument(
         "--criterion",
         type=Path,
         metavar="DIR",
@@ -173,6 +180,13 @@ def _run(args: argparse.Namespace) -> int:
     from ffibench.harness.run import run
 
     selected_names = args.scenario or list(SCENARIOS)
+    if args.corpus is not None:
+        if "words" not in selected_names:
+            _usage_error("--corpus is the words scenario's input: add --scenario words")
+        if not args.corpus.is_file():
+            _usage_error(f"--corpus {args.corpus}: no such file")
+        # Read by the words scenario in this process and in every measuring process.
+        os.environ[scenarios.CORPUS_ENV] = str(args.corpus.resolve())
     selected = []
     for name in dict.fromkeys(selected_names):
         if name not in SCENARIOS and ":" not in name:

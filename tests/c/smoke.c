@@ -120,6 +120,47 @@ int main(void) {
     CHECK(ffibench_payroll_give_raise(payroll, -200.0, 0, &count) == FFIBENCH_STATUS_INVALID_VALUE);
     ffibench_payroll_free(payroll);
 
+    /* Words: a list of strings is one UTF-8 buffer and the byte length of each. */
+    const char words_text[] = "The cat, the hat; \xce\x9f\xce\x94\xce\x9f\xce\xa3 don't"; /* ΟΔΟΣ */
+    ffibench_word_counts *counts = NULL;
+    CHECK(ffibench_word_counts_from_text(words_text, sizeof words_text - 1, &counts) == FFIBENCH_STATUS_OK);
+    uint64_t hits = 0;
+    CHECK(ffibench_word_counts_get(counts, "the", 3, &hits, &flag) == FFIBENCH_STATUS_OK && flag && hits == 2);
+    const char asked[] = "thedogdon't";
+    size_t asked_lengths[] = {3, 3, 5};
+    uint64_t found[3];
+    CHECK(ffibench_word_counts_get_many(counts, asked, sizeof asked - 1, asked_lengths, 3, found) ==
+          FFIBENCH_STATUS_OK);
+    CHECK(found[0] == 2 && found[1] == 0 && found[2] == 1);
+    asked_lengths[2] = 4; /* the lengths no longer add up to the text: refused, not read past */
+    CHECK(ffibench_word_counts_get_many(counts, asked, sizeof asked - 1, asked_lengths, 3, found) ==
+          FFIBENCH_STATUS_INVALID_VALUE);
+    size_t top_lengths[2];
+    uint64_t top_counts[2];
+    CHECK(ffibench_word_counts_items(counts, true, 2, &text, top_lengths, top_counts) == FFIBENCH_STATUS_OK);
+    CHECK(top_counts[0] == 2 && top_lengths[0] == 3 && memcmp(text.ptr, "the", 3) == 0);
+    ffibench_string_free(text);
+    CHECK(ffibench_word_counts_merge(counts, counts) == FFIBENCH_STATUS_OK);
+    CHECK(ffibench_word_counts_total(counts, &hits) == FFIBENCH_STATUS_OK && hits == 12);
+    ffibench_word_counts_free(counts);
+    const uint8_t missing[] = "/nonexistent/words.txt";
+    CHECK(ffibench_word_counts_from_file(missing, sizeof missing - 1, &counts) == FFIBENCH_STATUS_IO);
+    CHECK(ffibench_last_error_errno() == 2);
+
+    ffibench_kv_store *store = NULL;
+    CHECK(ffibench_kv_store_new(1, &store) == FFIBENCH_STATUS_OK);
+    CHECK(ffibench_kv_store_set(store, "a", 1, (const uint8_t *)"1", 1) == FFIBENCH_STATUS_OK);
+    CHECK(ffibench_kv_store_set(store, "b", 1, (const uint8_t *)"22", 2) == FFIBENCH_STATUS_OK);
+    const uint8_t *lent = NULL;
+    size_t lent_len = 0;
+    CHECK(ffibench_kv_store_get(store, "a", 1, &lent, &lent_len, &flag) == FFIBENCH_STATUS_OK && !flag);
+    CHECK(ffibench_kv_store_get(store, "b", 1, &lent, &lent_len, &flag) == FFIBENCH_STATUS_OK && flag);
+    CHECK(lent_len == 2 && memcmp(lent, "22", 2) == 0);
+    ffibench_kv_stats stats;
+    CHECK(ffibench_kv_store_stats(store, &stats) == FFIBENCH_STATUS_OK);
+    CHECK(stats.hits == 1 && stats.misses == 1 && stats.evictions == 1);
+    ffibench_kv_store_free(store);
+
     if (failures == 0) {
         printf("smoke: ok\n");
     }

@@ -61,11 +61,20 @@ typedef enum ffibench_status {
   FFIBENCH_STATUS_NULL_POINTER = 5,
   // A bug: Rust panicked, and the panic was caught here (Python: `RuntimeError`).
   FFIBENCH_STATUS_PANIC = 6,
+  // A file could not be opened or read; [`ffibench_last_error_errno`] gives the OS error
+  // number (Python: the `OSError` subclass it names, such as `FileNotFoundError`).
+  FFIBENCH_STATUS_IO = 7,
 } ffibench_status;
+
+// A key-value store with optional least-recently-used eviction. Opaque.
+typedef struct ffibench_kv_store ffibench_kv_store;
 
 // A table of persons, opaque to the caller: make one with `ffibench_payroll_new` or
 // `ffibench_payroll_generate`, free it once with `ffibench_payroll_free`.
 typedef struct ffibench_payroll ffibench_payroll;
+
+// The counts of the words of a text or a file. Opaque.
+typedef struct ffibench_word_counts ffibench_word_counts;
 
 // A string returned by the library: `len` bytes of UTF-8 at `ptr`, not NUL-terminated.
 //
@@ -97,6 +106,25 @@ typedef struct ffibench_person {
   // Finite and >= 0.
   double salary;
 } ffibench_person;
+
+// Bytes returned by the library: `len` bytes at `ptr`. Release them exactly once with
+// [`ffibench_bytes_free`].
+typedef struct ffibench_bytes {
+  // The first byte; never NULL in bytes the library returned.
+  uint8_t *ptr;
+  // The number of bytes.
+  size_t len;
+} ffibench_bytes;
+
+// The counters of a store.
+typedef struct ffibench_kv_stats {
+  // Lookups that found their key.
+  uint64_t hits;
+  // Lookups that did not.
+  uint64_t misses;
+  // Items evicted to stay within the bound.
+  uint64_t evictions;
+} ffibench_kv_stats;
 
 #ifdef __cplusplus
 extern "C" {
@@ -290,6 +318,10 @@ enum ffibench_status ffibench_basic_is_leap_year(int64_t year, bool *out);
 //
 // `out` must be NULL or point to a writable `bool`.
 enum ffibench_status ffibench_basic_majority(bool a, bool b, bool c, bool *out);
+
+// The OS error number of the last failed call on this thread when its status was
+// `FFIBENCH_STATUS_IO` (0 otherwise, or when the OS gave none).
+int ffibench_last_error_errno(void);
 
 // The message of the last failed call on this thread: a NUL-terminated UTF-8 string, valid
 // until the next failing call on the same thread. Empty when nothing has failed yet.
@@ -499,6 +531,263 @@ enum ffibench_status ffibench_payroll_ages(const struct ffibench_payroll *payrol
 enum ffibench_status ffibench_payroll_salaries(const struct ffibench_payroll *payroll,
                                                const double **out,
                                                size_t *out_len);
+
+// Frees bytes that this library returned. Bytes with a NULL `ptr` are ignored.
+//
+// # Safety
+//
+// `bytes` must come from this library and must not have been freed before.
+void ffibench_bytes_free(struct ffibench_bytes bytes);
+
+// Counts the words of `len` bytes of UTF-8 text at `text` and writes a new handle to `out`.
+//
+// # Safety
+//
+// `text` must point to `len` readable bytes (NULL when `len` is 0); `out` NULL or writable.
+enum ffibench_status ffibench_word_counts_from_text(const char *text_ptr,
+                                                    size_t len,
+                                                    struct ffibench_word_counts **out);
+
+// Counts the words of the UTF-8 file whose path is the `len` bytes at `path` (the OS's
+// bytes, not NUL-terminated) and writes a new handle to `out`. `FFIBENCH_STATUS_IO`, with the
+// OS error number from `ffibench_last_error_errno`, when it cannot be opened or read;
+// `INVALID_VALUE` naming the byte offset when it is not UTF-8.
+//
+// # Safety
+//
+// `path` must point to `len` readable bytes; `out` NULL or writable.
+enum ffibench_status ffibench_word_counts_from_file(const uint8_t *path,
+                                                    size_t len,
+                                                    struct ffibench_word_counts **out);
+
+// Makes counts from `n` words (UTF-8 end to end, split by `lengths`) and their `counts`; a
+// word given twice keeps its last count. For copies: the items of another handle.
+//
+// # Safety
+//
+// `words`, `lengths` as in [`split`]; `counts` `n` readable `uint64_t`; `out` as above.
+enum ffibench_status ffibench_word_counts_from_items(const char *words,
+                                                     size_t words_len,
+                                                     const size_t *lengths,
+                                                     const uint64_t *counts,
+                                                     size_t n,
+                                                     struct ffibench_word_counts **out);
+
+// Frees counts. NULL is ignored.
+//
+// # Safety
+//
+// `counts` must be NULL or a live handle from this library, freed only here.
+void ffibench_word_counts_free(struct ffibench_word_counts *counts);
+
+// Writes the number of distinct words to `out`.
+//
+// # Safety
+//
+// `counts` must be a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_word_counts_len(const struct ffibench_word_counts *counts,
+                                              size_t *out);
+
+// Writes the number of words counted to `out`; `OVERFLOW` past `UINT64_MAX`.
+//
+// # Safety
+//
+// `counts` must be a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_word_counts_total(const struct ffibench_word_counts *counts,
+                                                uint64_t *out);
+
+// Writes the count of the word (`len` bytes of UTF-8) to `out_count` (0 when absent) and
+// whether it occurs to `out_found`.
+//
+// # Safety
+//
+// `counts` must be a live handle; `word` `len` readable bytes; the outs NULL or writable.
+enum ffibench_status ffibench_word_counts_get(const struct ffibench_word_counts *counts,
+                                              const char *word,
+                                              size_t len,
+                                              uint64_t *out_count,
+                                              bool *out_found);
+
+// Writes the count of each of `n` words (split as in `_from_items`) to `out_counts`, 0 when
+// absent.
+//
+// # Safety
+//
+// `counts` must be a live handle; the words as in `_from_items`; `out_counts` `n` writable
+// `uint64_t`.
+enum ffibench_status ffibench_word_counts_get_many(const struct ffibench_word_counts *counts,
+                                                   const char *words,
+                                                   size_t words_len,
+                                                   const size_t *lengths,
+                                                   size_t n,
+                                                   uint64_t *out_counts);
+
+// Writes `k` items: the first `k` in code-point order of the words, or with `by_count` the
+// `k` largest counts (ties by word). The words go end to end into a new `ffibench_string`
+// at `out_words`, their byte lengths into `out_lengths`, their counts into `out_counts`.
+// `INVALID_VALUE` when `k` exceeds the number of words.
+//
+// # Safety
+//
+// `counts` must be a live handle; `out_lengths` and `out_counts` `k` writable values;
+// `out_words` NULL or writable.
+enum ffibench_status ffibench_word_counts_items(const struct ffibench_word_counts *counts,
+                                                bool by_count,
+                                                size_t k,
+                                                struct ffibench_string *out_words,
+                                                size_t *out_lengths,
+                                                uint64_t *out_counts);
+
+// Adds the counts of `other` to `counts` (the same handle doubles them). `OVERFLOW`, with
+// nothing changed, when a count would pass `UINT64_MAX`.
+//
+// # Safety
+//
+// Both must be live handles; `counts` used by nobody else meanwhile.
+enum ffibench_status ffibench_word_counts_merge(struct ffibench_word_counts *counts,
+                                                const struct ffibench_word_counts *other);
+
+// Writes whether two counts hold the same words with the same counts to `out`.
+//
+// # Safety
+//
+// Both must be live handles; `out` NULL or writable.
+enum ffibench_status ffibench_word_counts_equal(const struct ffibench_word_counts *counts,
+                                                const struct ffibench_word_counts *other,
+                                                bool *out);
+
+// Writes a handle to a new, empty store to `out`; `max_items` bounds it (0: no bound).
+//
+// # Safety
+//
+// `out` must be NULL or writable.
+enum ffibench_status ffibench_kv_store_new(size_t max_items, struct ffibench_kv_store **out);
+
+// Frees a store and every value it lent. NULL is ignored.
+//
+// # Safety
+//
+// `kv` must be NULL or a live handle from this library, freed only here.
+void ffibench_kv_store_free(struct ffibench_kv_store *kv);
+
+// Writes the bound (0: none) to `out_max` and the number of items to `out_len`.
+//
+// # Safety
+//
+// `kv` must be a live handle; the outs NULL or writable.
+enum ffibench_status ffibench_kv_store_len(struct ffibench_kv_store *kv,
+                                           size_t *out_max,
+                                           size_t *out_len);
+
+// Stores a copy of the value under the key (`key_len` bytes of UTF-8), the most recently used
+// from now, evicting the least recently used past the bound.
+//
+// # Safety
+//
+// `kv` must be a live handle; `key` and `value` readable for their lengths.
+enum ffibench_status ffibench_kv_store_set(struct ffibench_kv_store *kv,
+                                           const char *key,
+                                           size_t key_len,
+                                           const uint8_t *value,
+                                           size_t value_len);
+
+// Looks the key up (a hit makes it the most recently used): writes whether it was found to
+// `out_found` and lends its value (`out_value`, `out_len`), valid until the next call on
+// this store. Counted as a hit or a miss.
+//
+// # Safety
+//
+// `kv` must be a live handle; `key` readable; the outs NULL or writable.
+enum ffibench_status ffibench_kv_store_get(struct ffibench_kv_store *kv,
+                                           const char *key,
+                                           size_t key_len,
+                                           const uint8_t **out_value,
+                                           size_t *out_len,
+                                           bool *out_found);
+
+// Removes the key; writes whether it was there to `out_found`.
+//
+// # Safety
+//
+// `kv` must be a live handle; `key` readable; `out_found` NULL or writable.
+enum ffibench_status ffibench_kv_store_delete(struct ffibench_kv_store *kv,
+                                              const char *key,
+                                              size_t key_len,
+                                              bool *out_found);
+
+// Writes whether the key is stored to `out` (no change to the order or the counters).
+//
+// # Safety
+//
+// `kv` must be a live handle; `key` readable; `out` NULL or writable.
+enum ffibench_status ffibench_kv_store_contains(struct ffibench_kv_store *kv,
+                                                const char *key,
+                                                size_t key_len,
+                                                bool *out);
+
+// Stores `n` pairs in order, once all are checked: keys end to end in `keys` split by
+// `key_lengths`, values end to end in `values` split by `value_lengths`.
+//
+// # Safety
+//
+// `kv` must be a live handle; the buffers readable for their lengths; the length arrays `n`
+// readable `size_t`.
+enum ffibench_status ffibench_kv_store_set_many(struct ffibench_kv_store *kv,
+                                                const char *keys,
+                                                size_t keys_len,
+                                                const size_t *key_lengths,
+                                                const uint8_t *values,
+                                                size_t values_len,
+                                                const size_t *value_lengths,
+                                                size_t n);
+
+// Looks up `n` keys in order (each a hit or a miss): the values found go end to end into a
+// new `ffibench_bytes` at `out_values`, and `out_lengths[i]` is the length of key `i`'s
+// value, or -1 when it is absent.
+//
+// # Safety
+//
+// `kv` must be a live handle; the keys as in `_set_many`; `out_lengths` `n` writable
+// `int64_t`; `out_values` NULL or writable.
+enum ffibench_status ffibench_kv_store_get_many(struct ffibench_kv_store *kv,
+                                                const char *keys,
+                                                size_t keys_len,
+                                                const size_t *key_lengths,
+                                                size_t n,
+                                                struct ffibench_bytes *out_values,
+                                                int64_t *out_lengths);
+
+// Writes every item, least recently used first: keys end to end into a new `ffibench_string`
+// at `out_keys` with their byte lengths in `out_key_lengths`, values end to end into a new
+// `ffibench_bytes` at `out_values` with their lengths in `out_value_lengths`. `capacity` is
+// the room in each length array: `INVALID_VALUE` when the store holds more items.
+//
+// # Safety
+//
+// `kv` must be a live handle; the length arrays `capacity` writable `size_t`; the other outs
+// NULL or writable.
+enum ffibench_status ffibench_kv_store_items(struct ffibench_kv_store *kv,
+                                             size_t capacity,
+                                             struct ffibench_string *out_keys,
+                                             size_t *out_key_lengths,
+                                             struct ffibench_bytes *out_values,
+                                             size_t *out_value_lengths);
+
+// Writes the counters to `out`.
+//
+// # Safety
+//
+// `kv` must be a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_kv_store_stats(struct ffibench_kv_store *kv,
+                                             struct ffibench_kv_stats *out);
+
+// Sets the counters (a copy takes its original's).
+//
+// # Safety
+//
+// `kv` must be a live handle.
+enum ffibench_status ffibench_kv_store_set_stats(struct ffibench_kv_store *kv,
+                                                 struct ffibench_kv_stats stats);
 
 #ifdef __cplusplus
 }  // extern "C"

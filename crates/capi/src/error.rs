@@ -1,7 +1,7 @@
 //! Status codes and the thread-local error message: the C ABI's one error channel.
 
-use std::cell::RefCell;
-use std::ffi::{CString, c_char};
+use std::cell::{Cell, RefCell};
+use std::ffi::{CString, c_char, c_int};
 
 use ffibench_core::CoreError;
 
@@ -24,6 +24,9 @@ pub enum Status {
     NullPointer = 5,
     /// A bug: Rust panicked, and the panic was caught here (Python: `RuntimeError`).
     Panic = 6,
+    /// A file could not be opened or read; [`ffibench_last_error_errno`] gives the OS error
+    /// number (Python: the `OSError` subclass it names, such as `FileNotFoundError`).
+    Io = 7,
 }
 
 /// Why a call failed, before it is flattened to a status and a message.
@@ -32,8 +35,9 @@ pub(crate) enum Failure {
     Core(CoreError),
     InvalidUtf8(std::str::Utf8Error),
     NullPointer(&'static str),
-    /// A pointer to doubles that is not aligned for `f64`: a Rust slice over it would be
-    /// undefined behaviour, so the call is refused (the Python wrappers copy such buffers).
+    /// A pointer to numbers (doubles, `size_t`, `uint64_t`...) that is not aligned for their
+    /// type: a Rust slice over it would be undefined behaviour, so the call is refused (the
+    /// Python wrappers copy such buffers).
     Misaligned(&'static str),
     Panic(String),
 }
@@ -46,16 +50,26 @@ impl From<CoreError> for Failure {
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    static LAST_ERRNO: Cell<c_int> = const { Cell::new(0) };
 }
 
 /// Stores the failure's message for this thread and returns its status.
 pub(crate) fn record(failure: Failure) -> Status {
+    let mut errno = 0;
     let (status, message) = match failure {
+        Failure::Core(CoreError::Io {
+            errno: number,
+            message,
+            ..
+        }) => {
+            errno = number;
+            (Status::Io, message)
+        }
         Failure::Core(error) => {
             let status = match error {
                 CoreError::InvalidValue(_) => Status::InvalidValue,
                 CoreError::Overflow(_) => Status::Overflow,
-                CoreError::OutOfMemory { .. } => Status::OutOfMemory,
+                CoreError::OutOfMemory { .. } | CoreError::Io { .. } => Status::OutOfMemory,
             };
             (status, error.to_string())
         }
@@ -63,7 +77,7 @@ pub(crate) fn record(failure: Failure) -> Status {
         Failure::NullPointer(name) => (Status::NullPointer, format!("{name} is a NULL pointer")),
         Failure::Misaligned(name) => (
             Status::InvalidValue,
-            format!("{name} is not aligned for double (copy it to an aligned buffer first)"),
+            format!("{name} is not aligned for its type (copy it to an aligned buffer first)"),
         ),
         Failure::Panic(message) => (
             Status::Panic,
@@ -73,7 +87,15 @@ pub(crate) fn record(failure: Failure) -> Status {
     // A message with an interior NUL would be cut short by C readers; replace it instead.
     let message = CString::new(message.replace('\0', "\u{FFFD}")).unwrap_or_default();
     LAST_ERROR.with(|slot| *slot.borrow_mut() = message);
+    LAST_ERRNO.with(|slot| slot.set(errno));
     status
+}
+
+/// The OS error number of the last failed call on this thread when its status was
+/// `FFIBENCH_STATUS_IO` (0 otherwise, or when the OS gave none).
+#[unsafe(no_mangle)]
+pub extern "C" fn ffibench_last_error_errno() -> c_int {
+    LAST_ERRNO.with(Cell::get)
 }
 
 /// The message of the last failed call on this thread: a NUL-terminated UTF-8 string, valid

@@ -11,12 +11,14 @@ mod basic;
 mod error;
 mod matmul;
 mod person;
+mod words;
 
 pub use arrays::*;
 pub use basic::*;
-pub use error::{Status, ffibench_last_error_message};
+pub use error::{Status, ffibench_last_error_errno, ffibench_last_error_message};
 pub use matmul::*;
 pub use person::*;
+pub use words::*;
 
 use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -14,6 +14,17 @@ pub enum CoreError {
     /// A value or a result does not fit the integer type of the contract.
     #[error("{0}")]
     Overflow(String),
+    /// Opening or reading a file failed. `errno` is the OS error number (0 when there is
+    /// none): the bindings raise the `OSError` subclass Python picks for it.
+    #[error("{message}: {path}")]
+    Io {
+        /// The OS error number.
+        errno: i32,
+        /// What went wrong, as the OS says it.
+        message: String,
+        /// The file.
+        path: String,
+    },
     /// An allocation the operation needs could not be made.
     #[error("could not allocate {bytes} bytes")]
     OutOfMemory {

@@ -11,5 +11,6 @@ mod error;
 pub mod matmul;
 pub mod person;
 pub mod random;
+pub mod words;
 
 pub use error::{CoreError, CoreResult};

@@ -2,7 +2,7 @@
 
 use ffibench_core::CoreError;
 use pyo3::PyErr;
-use pyo3::exceptions::{PyMemoryError, PyOverflowError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyOSError, PyOverflowError, PyValueError};
 
 /// A core error on its way to Python; `?` on a core result converts into it.
 #[derive(Debug)]
@@ -21,6 +21,12 @@ impl From<PyCoreError> for PyErr {
             CoreError::InvalidValue(_) => PyValueError::new_err(message),
             CoreError::Overflow(_) => PyOverflowError::new_err(message),
             CoreError::OutOfMemory { .. } => PyMemoryError::new_err(message),
+            // OSError(errno, strerror, filename): Python picks the subclass from errno.
+            CoreError::Io {
+                errno,
+                message,
+                path,
+            } => PyOSError::new_err((errno, message, path)),
         }
     }
 }

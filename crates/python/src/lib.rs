@@ -10,11 +10,53 @@ mod buffer;
 mod error;
 mod matmul;
 mod person;
+mod words;
 
 /// The scenario submodules of `ffibench._native`, one per scenario.
-const SUBMODULES: &[&str] = &["basic", "person", "arrays", "matmul"];
+const SUBMODULES: &[&str] = &["basic", "person", "arrays", "words", "matmul"];
 
+use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyInt;
+
+/// `value` as a signed 64-bit int of at least `minimum`, as the spec checks counts:
+/// `TypeError` for a non-int, `ValueError` below `minimum` (however far below, even past
+/// 64 bits), `OverflowError` from `2**63`.
+pub(crate) fn at_least(value: &Bound<'_, PyAny>, name: &str, minimum: i64) -> PyResult<usize> {
+    // Anything but an int goes through `operator.index` once, as the spec's check does: an
+    // `__index__` past 64 bits is then compared as the int it gives (not as an object that may
+    // have no `<`), and one with side effects runs once.
+    let index;
+    let value = if value.is_exact_instance_of::<PyInt>() {
+        value
+    } else {
+        index = value
+            .py()
+            .import("operator")?
+            .call_method1("index", (value,))?;
+        &index
+    };
+    let number = match value.extract::<i64>() {
+        Ok(number) => number,
+        Err(error) if error.is_instance_of::<PyOverflowError>(value.py()) => {
+            if value.lt(minimum)? {
+                return Err(PyValueError::new_err(format!(
+                    "{name} must be >= {minimum}, not {value}"
+                )));
+            }
+            return Err(PyOverflowError::new_err(format!(
+                "{name} = {value} does not fit a signed 64-bit integer"
+            )));
+        }
+        Err(error) => return Err(error),
+    };
+    if number < minimum {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be >= {minimum}, not {number}"
+        )));
+    }
+    usize::try_from(number).map_err(|_| PyOverflowError::new_err(format!("{name} = {number}")))
+}
 
 /// The name of `object`'s type, for error messages (`"object"` if it has none readable).
 pub(crate) fn type_name(object: &Bound<'_, PyAny>) -> String {
@@ -42,6 +84,8 @@ mod native {
     use super::matmul::matmul;
     #[pymodule_export]
     use super::person::person;
+    #[pymodule_export]
+    use super::words::words;
 
     use pyo3::prelude::*;
     use pyo3::types::PyDict;

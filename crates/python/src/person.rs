@@ -31,7 +31,7 @@ pub(crate) mod person {
 
     use super::{ColumnOwner, PayrollIterator};
     use crate::error::PyCoreError;
-    use crate::type_name;
+    use crate::{at_least, type_name};
 
     type Result<T> = std::result::Result<T, PyCoreError>;
 
@@ -183,32 +183,6 @@ pub(crate) mod person {
         pub(super) inner: core::Payroll,
         /// How many NumPy views of a column are alive (see the module's documentation).
         views: Arc<AtomicUsize>,
-    }
-
-    /// `value` as a signed 64-bit int of at least `minimum`, as the spec checks counts:
-    /// `TypeError` for a non-int, `ValueError` below `minimum` (however far below, even past
-    /// 64 bits), `OverflowError` from `2**63`.
-    fn at_least(value: &Bound<'_, PyAny>, name: &str, minimum: i64) -> PyResult<usize> {
-        let number = match value.extract::<i64>() {
-            Ok(number) => number,
-            Err(error) if error.is_instance_of::<PyOverflowError>(value.py()) => {
-                if value.lt(minimum)? {
-                    return Err(PyValueError::new_err(format!(
-                        "{name} must be >= {minimum}, not {value}"
-                    )));
-                }
-                return Err(PyOverflowError::new_err(format!(
-                    "{name} = {value} does not fit a signed 64-bit integer"
-                )));
-            }
-            Err(error) => return Err(error),
-        };
-        if number < minimum {
-            return Err(PyValueError::new_err(format!(
-                "{name} must be >= {minimum}, not {number}"
-            )));
-        }
-        usize::try_from(number).map_err(|_| PyOverflowError::new_err(format!("{name} = {number}")))
     }
 
     impl PyPayroll {

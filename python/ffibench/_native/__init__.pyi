@@ -5,7 +5,8 @@ from ffibench._native import arrays as arrays
 from ffibench._native import basic as basic
 from ffibench._native import matmul as matmul
 from ffibench._native import person as person
+from ffibench._native import words as words
 
-__all__ = ["arrays", "basic", "build_info", "matmul", "person"]
+__all__ = ["arrays", "basic", "build_info", "matmul", "person", "words"]
 
 def build_info() -> dict[str, str]: ...

@@ -115,7 +115,17 @@ def collect(quick: bool) -> dict[str, Any]:
             for key in ("OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "RAYON_NUM_THREADS")
             if key in os.environ
         },
+        **_corpus(),
     }
+
+
+def _corpus() -> dict[str, Any]:
+    """The user's corpus of the words scenario (``ffibench run --corpus``): name, size, SHA-256."""
+    from ffibench.scenarios import CORPUS_ENV
+    from ffibench.scenarios.words import corpus_meta
+
+    path = os.environ.get(CORPUS_ENV)
+    return {"corpus": corpus_meta(Path(path))} if path else {}
 
 
 def measured(selected: Iterable[Scenario]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:

@@ -19,6 +19,7 @@ from typing import Any
 from ffibench._backends import BACKENDS, SCENARIOS, backend
 
 __all__ = [
+    "CORPUS_ENV",
     "KINDS",
     "REFERENCE",
     "Anchor",
@@ -45,6 +46,9 @@ __all__ = [
 KINDS = ("time", "memory", "latency", "throughput", "load")
 #: The participant whose answer every other one must give, and the base of every speed-up.
 REFERENCE = "python"
+#: The environment variable naming the user's corpus of the words scenario (``ffibench run
+#: --corpus``), set before the scenario is imported so that its sizes are the file's.
+CORPUS_ENV = "FFIBENCH_CORPUS"
 #: The units of work a rate is computed in: items/s, bytes/s, GFLOP/s.
 WORK_UNITS = ("items", "bytes", "flop")
 

@@ -25,6 +25,7 @@ __all__ = [
     "float64_input",
     "float64_output",
     "matrix_inputs",
+    "os_error",
     "random_output",
     "utf8",
 ]
@@ -37,7 +38,10 @@ STATUS_EXCEPTIONS: dict[int, type[Exception]] = {
     4: ValueError,  # FFIBENCH_STATUS_INVALID_UTF8
     5: ValueError,  # FFIBENCH_STATUS_NULL_POINTER
     6: RuntimeError,  # FFIBENCH_STATUS_PANIC: a bug in ffibench, reported, never a crash
+    7: OSError,  # FFIBENCH_STATUS_IO: see os_error, which adds the errno and the file
 }
+#: ``FFIBENCH_STATUS_IO``: a file could not be opened or read.
+STATUS_IO = 7
 
 
 def error(status: int, message: bytes) -> Exception:
@@ -45,6 +49,13 @@ def error(status: int, message: bytes) -> Exception:
     kind = STATUS_EXCEPTIONS.get(status, RuntimeError)
     text = message.decode("utf-8", "replace") or f"ffibench C ABI: status {status}"
     return kind(text)
+
+
+def os_error(errno: int, message: bytes, filename: object) -> OSError:
+    """The ``OSError`` of a failed open or read, as ``open()`` raises it: ``OSError(errno,
+    strerror, filename)`` is the subclass Python picks for the number (``FileNotFoundError``
+    for ENOENT, ``IsADirectoryError`` for EISDIR...)."""
+    return OSError(errno, message.decode("utf-8", "replace"), filename)
 
 
 def utf8(s: object) -> bytes:

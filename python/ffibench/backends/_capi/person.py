@@ -76,6 +76,11 @@ class Exclusive:
     def __exit__(self, *exception: object) -> None:
         self._lock.release()
 
+    def held_here(self) -> bool:
+        """Whether this thread is inside a locked section (a finaliser or a signal handler
+        that runs in the middle of one of the object's calls)."""
+        return bool(self._lock._is_owned())  # type: ignore[attr-defined]
+
 
 def struct_age(person: Any) -> int:
     """A C-ABI Person's ``age`` getter: the struct's field (a ctypes Structure or a cffi cdata
