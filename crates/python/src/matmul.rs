@@ -376,6 +376,11 @@ pub(crate) mod matmul {
         // product).
         let slice = unsafe { out.as_slice_mut() }
             .map_err(|error| PyValueError::new_err(error.to_string()))?;
+        if a.cols() == 0 || slice.is_empty() {
+            // The zeros are already there: writing them again would touch every page of a
+            // result that may be far larger than memory (NumPy's calloc is lazy).
+            return Ok(out.into_any());
+        }
         match engine {
             Engine::Ours => core::matmul_into(a, b, slice).map_err(PyCoreError::from)?,
             Engine::Faer => core::faer_matmul_into(a, b, slice).map_err(PyCoreError::from)?,
