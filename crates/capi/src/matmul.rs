@@ -107,7 +107,15 @@ unsafe fn product<T: Element>(
         }
         // A `&[T]` and a `&mut [T]` over the same memory would be undefined behaviour.
         let out_start = out.addr();
-        let out_end = out_start + len * size_of::<T>();
+        let out_end = len
+            .checked_mul(size_of::<T>())
+            .filter(|&bytes| isize::try_from(bytes).is_ok())
+            .and_then(|bytes| out_start.checked_add(bytes))
+            .ok_or_else(|| {
+                CoreError::InvalidValue(format!(
+                    "matmul: a {a_rows} x {b_cols} result is larger than memory can hold"
+                ))
+            })?;
         for (name, input) in [("a", a.span_bytes()), ("b", b.span_bytes())] {
             if let Some((start, end)) = input
                 && out_start < end
@@ -325,6 +333,26 @@ mod tests {
                 ),
                 Status::InvalidValue
             );
+            // A result no memory can hold (2^62 elements: the count fits, its bytes do not) is
+            // refused before `out` is ever formed into a slice.
+            assert_eq!(
+                ffibench_matmul_f64(
+                    a.as_ptr(),
+                    1 << 40,
+                    0,
+                    0,
+                    1,
+                    b.as_ptr(),
+                    0,
+                    1 << 22,
+                    1,
+                    1,
+                    out.as_mut_ptr()
+                ),
+                Status::InvalidValue
+            );
+            let message = std::ffi::CStr::from_ptr(crate::ffibench_last_error_message());
+            assert!(message.to_string_lossy().contains("larger than memory"));
             // Empty matrices need no memory: NULL everywhere is fine.
             let empty: *const f32 = std::ptr::null();
             assert_eq!(
