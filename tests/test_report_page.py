@@ -570,3 +570,23 @@ def test_hostile_names_load_nothing_in_chromium_opened_from_a_script(tmp_path: P
     console, requests, images = json.loads(done.stdout)
     assert console == [] and images == len(plots(report.build(_hostile())))
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+def test_gflops_rows_show_their_share_of_the_measured_peak() -> None:
+    measured = {
+        "fma_float64_1core_avx512": {"value": 50.0, "unit": "GFLOP/s", "label": "one core"},
+        # under-measured (the machine was busy): one core's twice is the peak then
+        "fma_float64_allcores_avx512": {"value": 70.0, "unit": "GFLOP/s", "label": "all"},
+        "fma_float32_allcores_avx512": {"value": 400.0, "unit": "GFLOP/s", "label": "all"},
+    }
+    results = [
+        _result("python", 1e6, "matmul:float64", 64, "matmul", extra={"gflops": 25.0}),
+        _result("pyo3", 5e5, "matmul:float64", 64, "matmul", extra={"gflops": 50.0}),
+        _result("pyo3", 5e5, "matmul:float32", 64, "matmul", extra={"gflops": 100.0}),
+    ]
+    document = _document(results, cores=2, measured=measured)
+    assert report.model.machine_peaks(document["meta"]) == {"float64": 100.0, "float32": 400.0}
+    text = report.terminal(document, width=100)
+    assert "50 GFLOP/s, 50% of peak" in text and "100 GFLOP/s, 25% of peak" in text
+    assert "25 GFLOP/s, 25% of peak" in text
+    assert "of peak" not in report.terminal(_document(results, cores=2))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ffibench import scenarios as _scenarios
@@ -450,9 +450,64 @@ def _registry(names: list[str]) -> tuple[dict[str, str], dict[tuple[str, str], s
     return titles, units
 
 
+#: A measured FMA peak in ``meta["measured"]``: ``fma_<dtype>_<1core|allcores>_<simd>``.
+_PEAK = re.compile(r"fma_(?P<dtype>[a-z0-9]+)_(?P<scope>1core|allcores)_\w+")
+
+
+def machine_peaks(meta: dict[str, Any]) -> dict[str, float]:
+    """The machine's floating-point peak per dtype in GFLOP/s, from the FMA loops a run
+    measured (the matmul scenario's): the best SIMD width, and of all cores the larger of the
+    all-cores figure and one core's times the cores (a loop sharing the machine with other
+    work under-measures the first)."""
+    measured = meta.get("measured")
+    cores = meta.get("cores") if isinstance(meta.get("cores"), int) else 1
+    peaks: dict[str, float] = {}
+    if not isinstance(measured, dict):
+        return peaks
+    for name, entry in measured.items():
+        found = _PEAK.fullmatch(str(name))
+        if found is None or not isinstance(entry, dict):
+            continue
+        try:
+            value = float(entry["value"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if not math.isfinite(value) or value <= 0:
+            continue
+        total = value * (cores or 1) if found["scope"] == "1core" else value
+        dtype = found["dtype"]
+        peaks[dtype] = max(peaks.get(dtype, 0.0), total)
+    return peaks
+
+
+def _with_peak_share(group: Group, peaks: dict[str, float]) -> Group:
+    """``group`` with a ``peak_share`` detail on every row that has a GFLOP/s figure: that
+    figure over the machine's peak for the operation's dtype (``matmul:float32``: float32;
+    float64 otherwise)."""
+    parts = group.operation.split(":")
+    dtype = next((part for part in parts if part in peaks), "float64")
+    peak = peaks.get(dtype)
+    if peak is None:
+        return group
+    rows = []
+    for row in group.rows:
+        rate = next(
+            (f for f in (row.figure, *row.details) if f is not None and f.name == "gflops"), None
+        )
+        if rate is not None and row.status == "ok":
+            share = Figure("peak_share", "", HIGHER, rate.median / peak, None, 1, ())
+            rows.append(replace(row, details=(*row.details, share)))
+        else:
+            rows.append(row)
+    return replace(group, rows=tuple(rows))
+
+
 def build(document: dict[str, Any]) -> Report:
     """The model of a (loaded, checked) results document."""
     found = groups(document)
+    peaks = machine_peaks(document.get("meta", {}))
+    if peaks:
+        found = [_with_peak_share(group, peaks) for group in found]
     names = list(dict.fromkeys(group.scenario for group in found))
     titles, units = _registry(names)
     return Report(
