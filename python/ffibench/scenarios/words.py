@@ -44,6 +44,10 @@ QUICK_FILE_SIZES = (10_000_000,)
 LOOKUP_BYTES = 10_000_000
 #: Words (or keys) of one batch lookup.
 BATCH = 100_000
+#: Batch sizes of get_many: from one word, where the call is all boundary, to BATCH, so the
+#: report shows from what batch a Rust map wins over a dict.
+BATCH_SIZES = (1, 10, 100, 1_000, 10_000, BATCH)
+QUICK_BATCH_SIZES = (10, BATCH)
 #: Items of the store for lookups, and of the memory figure.
 STORE_ITEMS = 100_000
 MEMORY_ITEMS = (100_000, 1_000_000)
@@ -386,9 +390,10 @@ def _operations() -> tuple[Operation, ...]:
         ),
         Operation(
             "get_many",
-            f"counts.get_many(words): {BATCH:,} words, half absent, in one call",
+            "counts.get_many(words): n words, half absent, in one call",
             make_args=lambda size: (_words_to_look_up()[: size or BATCH],),
-            sizes=(BATCH,),
+            sizes=BATCH_SIZES,
+            quick_sizes=QUICK_BATCH_SIZES,
             size_unit="words",
             function="WordCounts",
             setup=_counts_of,
@@ -430,13 +435,14 @@ def _operations() -> tuple[Operation, ...]:
         ),
         Operation(
             "store:get_many",
-            f"store.get_many(keys): {BATCH:,} keys, half absent, in one call",
+            "store.get_many(keys): n keys, half absent, in one call",
             make_args=lambda size: (
                 [key for i in range(size or BATCH) for key in (f"key-{i:08d}", f"nokey-{i}")][
                     : size or BATCH
                 ],
             ),
-            sizes=(BATCH,),
+            sizes=BATCH_SIZES,
+            quick_sizes=QUICK_BATCH_SIZES,
             size_unit="keys",
             function="KeyValueStore",
             setup=_filled_store,
