@@ -391,7 +391,11 @@ fn blocked<T: Element>(
     } else {
         1
     };
-    let nc_max = NC.min(n.div_ceil(nr) * nr);
+    // Blocks of whole panels: NC rounded down to a multiple of NR (24 for AVX-512 float64
+    // does not divide 4096), so only the last block of B has a narrow panel and every
+    // block's panels fit in `packed_b`.
+    let nc_block = NC / nr * nr;
+    let nc_max = nc_block.min(n.div_ceil(nr) * nr);
     let kc_max = KC.min(k);
     let packed_b_len = kc_max * nc_max;
     let mut packed_b = try_zeroed::<T>(packed_b_len)?;
@@ -403,8 +407,8 @@ fn blocked<T: Element>(
     for _ in 0..m.div_ceil(band) {
         packed_a.push(try_zeroed::<T>(mc_max * kc_max)?);
     }
-    for jc in (0..n).step_by(NC) {
-        let nc = NC.min(n - jc);
+    for jc in (0..n).step_by(nc_block) {
+        let nc = nc_block.min(n - jc);
         for pc in (0..k).step_by(KC) {
             let kc = KC.min(k - pc);
             let panel_len = kc * nr;

@@ -88,6 +88,31 @@ fn every_kernel_agrees_with_the_reference_f32() {
 }
 
 #[test]
+fn products_wider_than_one_block_of_b() {
+    // NC = 4096 columns of B a block: the AVX-512 float64 kernel's NR = 24 does not divide
+    // it, which once packed a 171st panel past the end of the packing buffer (a panic).
+    for isa in Isa::available() {
+        for (m, k, n) in [(1, 17, 4097), (9, 3, 4096 + 25), (2, 300, 8200)] {
+            let a_data = values(m * k, 5, |x| x);
+            let b_data = values(k * n, 6, |x| x);
+            let a = MatrixRef::row_major(&a_data, m, k).unwrap();
+            let b = MatrixRef::row_major(&b_data, k, n).unwrap();
+            let mut got = vec![0.0; m * n];
+            matmul_into_with(isa, a, b, &mut got).unwrap();
+            assert_close(&got, &reference(a, b).unwrap(), &a, &b, f64::EPSILON);
+            let a_data: Vec<f32> = a_data.iter().map(|&x| x as f32).collect();
+            let b_data: Vec<f32> = b_data.iter().map(|&x| x as f32).collect();
+            let a = MatrixRef::row_major(&a_data, m, k).unwrap();
+            let b = MatrixRef::row_major(&b_data, k, n).unwrap();
+            let mut got = vec![0.0; m * n];
+            matmul_into_with(isa, a, b, &mut got).unwrap();
+            let epsilon = f64::from(f32::EPSILON);
+            assert_close(&got, &reference(a, b).unwrap(), &a, &b, epsilon);
+        }
+    }
+}
+
+#[test]
 fn faer_agrees_with_the_reference() {
     for (m, k, n) in [(3, 4, 5), (200, 150, 190), (0, 3, 2), (2, 0, 3)] {
         let a_data = values(m * k, 3, |x| x);
