@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import ctypes
+import decimal
 import math
 import re
 from pathlib import Path
@@ -63,6 +64,7 @@ SHAPES = [
     (0, 0, 0), (0, 3, 2), (2, 0, 3), (3, 2, 0), (1, 1, 1), (1, 7, 1), (1, 5, 9), (9, 5, 1),
     (7, 1, 7), (16, 16, 16), (17, 16, 16), (16, 17, 16), (16, 16, 17), (2, 300, 2),
     (33, 65, 31), (150, 300, 170), (300, 257, 301),
+    (2, 17, 4097),  # past one 4096-column block of B, which NR = 24 does not divide
 ]  # fmt: skip
 
 
@@ -217,6 +219,27 @@ def test_ctypes_and_numpy_subclass_exporters(backend: ffibench.Backend) -> None:
     assert type(result) is np.ndarray and result.tolist() == [[1.0, 2.0], [1.0, 2.0]]
 
 
+class Text(str):
+    """A str with ``__float__``: still text, which the spec refuses (``float()`` would not)."""
+
+    def __float__(self) -> float:
+        return 1.0
+
+
+class Data(bytes):
+    """Bytes with ``__float__``, refused as a str is."""
+
+    def __float__(self) -> float:
+        return 1.0
+
+
+class Refusing:
+    """A number whose ``__float__`` raises ``ValueError``: the spec lets it through."""
+
+    def __float__(self) -> float:
+        raise ValueError("this number has no value")
+
+
 BAD_INPUT = [
     ((None, [[1.0]]), TypeError),
     (([[1.0]], None), TypeError),
@@ -241,6 +264,10 @@ BAD_INPUT = [
     (([[None]], [[1.0]]), TypeError),
     (([[[1.0]]], [[1.0]]), TypeError),  # an element that is a list
     (([[1.0]], [[10**400]]), OverflowError),
+    (([[Text("1.0")]], [[1.0]]), TypeError),
+    (([[1.0]], [[Data(b"1.0")]]), TypeError),
+    (([[decimal.Decimal("snan")]], [[1.0]]), ValueError),  # float() raises it
+    (([[1.0, 2.0]], [[1.0], [Refusing()]]), ValueError),
     ((np.eye(2), np.eye(3)), ValueError),  # shapes do not match
     ((np.ones((2, 3)), [[1.0, 2.0, 3.0]]), ValueError),
     ((np.eye(2), "x"), TypeError),  # b is checked before the shapes

@@ -20,9 +20,9 @@ pub(crate) mod matmul {
         PyArray2, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods,
     };
     use pyo3::buffer::PyUntypedBuffer;
-    use pyo3::exceptions::{PyMemoryError, PyOverflowError, PyTypeError, PyValueError};
+    use pyo3::exceptions::{PyMemoryError, PyTypeError, PyValueError};
     use pyo3::prelude::*;
-    use pyo3::types::{PyDict, PyList, PyMemoryView, PyTuple};
+    use pyo3::types::{PyBytes, PyDict, PyFloat, PyList, PyMemoryView, PyString, PyTuple};
 
     use crate::buffer::{ByteOrder, Float, copy_items, in_place, readable_in_place};
     use crate::error::PyCoreError;
@@ -324,17 +324,7 @@ pub(crate) mod matmul {
                 Some(_) => {}
             }
             for item in items {
-                values.push(item.extract::<f64>().map_err(|error| {
-                    // An int beyond a double is an OverflowError, as `float()` says.
-                    if error.is_instance_of::<PyOverflowError>(item.py()) {
-                        error
-                    } else {
-                        PyTypeError::new_err(format!(
-                            "{name} must hold real numbers, not {}",
-                            type_name(&item)
-                        ))
-                    }
-                })?);
+                values.push(real_number(name, &item)?);
             }
         }
         Ok(Operand {
@@ -342,6 +332,32 @@ pub(crate) mod matmul {
             rows: rows.len(),
             cols: width.unwrap_or(0),
             column_major: false,
+        })
+    }
+
+    /// A list element as the spec's `_as_float` reads it: a `float` (or subclass) by its
+    /// value; a `str` or `bytes` (even a subclass with `__float__`) refused; anything else
+    /// through `__float__` or `__index__`, whose own exception (an `OverflowError` for an int
+    /// beyond a double, a `ValueError` for a signalling `Decimal`, a warning made an error)
+    /// propagates as `float()` lets it; only a `TypeError` becomes the spec's message.
+    fn real_number(name: &str, item: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let not_real = || {
+            PyTypeError::new_err(format!(
+                "{name} must hold real numbers, not {}",
+                type_name(item)
+            ))
+        };
+        if !item.is_instance_of::<PyFloat>()
+            && (item.is_instance_of::<PyString>() || item.is_instance_of::<PyBytes>())
+        {
+            return Err(not_real());
+        }
+        item.extract::<f64>().map_err(|error| {
+            if error.is_instance_of::<PyTypeError>(item.py()) {
+                not_real()
+            } else {
+                error
+            }
         })
     }
 
