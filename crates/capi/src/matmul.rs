@@ -14,9 +14,10 @@ use ffibench_core::matmul::{self, Element, MatrixRef};
 use crate::error::Failure;
 use crate::{Status, guard};
 
-/// The number of elements from the first to the last of a `rows x cols` matrix with these
-/// strides: 0 for an empty one; `None` when it overflows.
-fn span(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> Option<usize> {
+/// The number of elements `T` from the first to the last of a `rows x cols` matrix with
+/// these strides: 0 for an empty one; `None` when it overflows or its bytes exceed
+/// `isize::MAX` (no allocation is that large, and a slice that long is undefined behaviour).
+fn span<T>(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> Option<usize> {
     if rows == 0 || cols == 0 {
         return Some(0);
     }
@@ -24,6 +25,11 @@ fn span(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> Optio
         .checked_mul(row_stride)?
         .checked_add((cols - 1).checked_mul(col_stride)?)?
         .checked_add(1)
+        .filter(|&length| {
+            length
+                .checked_mul(size_of::<T>())
+                .is_some_and(|bytes| isize::try_from(bytes).is_ok())
+        })
 }
 
 /// A view of `rows x cols` elements at `data`.
@@ -40,7 +46,7 @@ unsafe fn matrix<'a, T: Element>(
     row_stride: usize,
     col_stride: usize,
 ) -> Result<MatrixRef<'a, T>, Failure> {
-    let length = span(rows, cols, row_stride, col_stride).ok_or_else(|| {
+    let length = span::<T>(rows, cols, row_stride, col_stride).ok_or_else(|| {
         CoreError::InvalidValue(format!(
             "{name}: a {rows} x {cols} matrix with strides ({row_stride}, {col_stride}) \
              spans more elements than memory holds"
@@ -330,6 +336,42 @@ mod tests {
                     1,
                     1,
                     out.as_mut_ptr()
+                ),
+                Status::InvalidValue
+            );
+            // An operand no memory can hold (2^62 elements: the count fits, its bytes do not)
+            // is refused before a slice is formed over it (a debug build's check aborts).
+            assert_eq!(
+                ffibench_matmul_f64(
+                    a.as_ptr(),
+                    1 << 62,
+                    1,
+                    1,
+                    1,
+                    b.as_ptr(),
+                    1,
+                    1,
+                    1,
+                    1,
+                    out.as_mut_ptr()
+                ),
+                Status::InvalidValue
+            );
+            let message = std::ffi::CStr::from_ptr(crate::ffibench_last_error_message());
+            assert!(message.to_string_lossy().contains("spans more elements"));
+            assert_eq!(
+                ffibench_matmul_f32(
+                    [1.0_f32].as_ptr(),
+                    1,
+                    1,
+                    1,
+                    1,
+                    [1.0_f32].as_ptr(),
+                    1,
+                    1 << 62,
+                    1,
+                    1,
+                    std::ptr::null_mut()
                 ),
                 Status::InvalidValue
             );
