@@ -667,8 +667,9 @@ def calls(n):
 @pytest.mark.slow
 @pytest.mark.parametrize("backend_name", RUST_BACKENDS)
 def test_stores_and_counts_are_freed(backend_name: str) -> None:
-    growth_kib = rss_growth_kib(_LEAK_PROBE, backend_name, 50_000, 300_000)
-    # 3 x 10^5 leaked values of 40 bytes would be ~20 MiB: allow allocator noise only.
+    growth_kib = rss_growth_kib(_LEAK_PROBE, backend_name, 50_000, 1_000_000)
+    # 10^6 set/get/delete cycles, as the issue asks: a leaked 40-byte value each would be
+    # ~60 MiB. Allow allocator noise only.
     assert growth_kib < 4096, f"RSS grew by {growth_kib} KiB"
 
 
