@@ -264,28 +264,16 @@ _LIBRARY = _Ctypes()
 
 
 class WordCounts(WordCountsMethods):
-    """Word counts held by the library (see :class:`ffibench.pure.words.WordCounts`).
-
-    Examples
-    --------
-    >>> counts = WordCounts.from_text("the cat and The hat")
-    >>> counts["the"], counts.most_common(1)
-    (2, [('the', 2)])
-    """
+    """Word counts held by the library, called through ctypes (see the spec's
+    :class:`ffibench.pure.words.WordCounts` and :class:`WordCountsMethods`)."""
 
     __slots__ = ("__weakref__", "_handle", "_lock")
     lib = _LIBRARY
 
 
 class KeyValueStore(KeyValueStoreMethods):
-    """A store held by the library (see :class:`ffibench.pure.words.KeyValueStore`).
-
-    Examples
-    --------
-    >>> store = KeyValueStore(max_items=1)
-    >>> store.set("a", b"1"); store.set("b", b"2"); store.keys()
-    ['b']
-    """
+    """A key-value store held by the library, called through ctypes (see the spec's
+    :class:`ffibench.pure.words.KeyValueStore` and :class:`KeyValueStoreMethods`)."""
 
     __slots__ = ("__weakref__", "_handle", "_lock")
     lib = _LIBRARY
