@@ -170,9 +170,12 @@ def _start(tmp_path: Path, operation: str) -> tuple[subprocess.Popen[str], str, 
     env["FFIBENCH_TEST_MARKER"] = marker.split("=", 1)[1]
     command = [sys.executable, "-m", "ffibench", "run", "--quick", "--scenario",
                "test_lifecycle:SCENARIO", "--operation", operation, "-o", str(output)]  # fmt: skip
+    # Ctrl-C as a terminal delivers it: a suite started in the background by a non-interactive
+    # shell inherits SIGINT ignored, and Python then keeps ignoring it in the child.
     child = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+    )  # fmt: skip
     return child, marker, ports, output
 
 
