@@ -122,10 +122,13 @@ def collect(quick: bool) -> dict[str, Any]:
 def _corpus() -> dict[str, Any]:
     """The user's corpus of the words scenario (``ffibench run --corpus``): name, size, SHA-256."""
     from ffibench.scenarios import CORPUS_ENV
-    from ffibench.scenarios.words import corpus_meta
 
     path = os.environ.get(CORPUS_ENV)
-    return {"corpus": corpus_meta(Path(path))} if path else {}
+    if not path:
+        return {}
+    from ffibench.scenarios.words import corpus_meta  # the words scenario only when it is used
+
+    return {"corpus": corpus_meta(Path(path))}
 
 
 def measured(selected: Iterable[Scenario]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:

@@ -41,9 +41,8 @@ __all__ = [
     "KeyValueStoreMethods",
     "Library",
     "WordCountsMethods",
+    "encode",
     "encode_all",
-    "encode_key",
-    "encode_word",
     "split",
 ]
 
@@ -58,24 +57,17 @@ def encode_all(
         # One C loop; a non-str fails it (a str subclass is encoded as the text it holds)
         encoded = list(map(str.encode, values))
     except TypeError:
-        encoded = [utf8(check(item)) for item in values]  # the spec's message
+        encoded = [encode(item, check) for item in values]  # the spec's message
     return b"".join(encoded), array.array("Q", map(len, encoded)), len(encoded)
 
 
-def encode_word(value: object) -> bytes:
-    """A word to look up as UTF-8: ``str.encode`` of an exact str (its ``UnicodeEncodeError``
-    for a lone surrogate is the spec's), else the spec's check first (a subclass is encoded as
-    the text it holds)."""
+def encode(value: object, check: Callable[[object], str]) -> bytes:
+    """A word or key as UTF-8: ``str.encode`` of an exact str (its ``UnicodeEncodeError`` for a
+    lone surrogate is the spec's), else ``check`` (the spec's ``check_word`` or ``check_key``)
+    first, so a subclass is encoded as the text it holds."""
     if type(value) is str:
         return value.encode()
-    return utf8(check_word(value))
-
-
-def encode_key(value: object) -> bytes:
-    """A key as UTF-8 (see :func:`encode_word`)."""
-    if type(value) is str:
-        return value.encode()
-    return utf8(check_key(value))
+    return utf8(check(value))
 
 
 def split(blob: bytes, lengths: Iterable[int]) -> list[Any]:
@@ -252,7 +244,7 @@ class WordCountsMethods(_Owner):
         return cls._adopt(cls.lib.counts_from_items(blob, lengths, counts, n))
 
     def __getitem__(self, word: str) -> int:
-        data = encode_word(word)
+        data = encode(word, check_word)
         with self._lock:  # type: ignore[attr-defined]
             found = self.lib.counts_get(self._live(), data)
         if found is None:
@@ -261,13 +253,13 @@ class WordCountsMethods(_Owner):
 
     def get(self, word: str, default: Any = None) -> Any:
         """The count of ``word``, or ``default`` when it does not occur."""
-        data = encode_word(word)
+        data = encode(word, check_word)
         with self._lock:  # type: ignore[attr-defined]
             found = self.lib.counts_get(self._live(), data)
         return default if found is None else found
 
     def __contains__(self, word: object) -> bool:
-        data = encode_word(word)
+        data = encode(word, check_word)
         with self._lock:  # type: ignore[attr-defined]
             return self.lib.counts_get(self._live(), data) is not None
 
@@ -367,25 +359,25 @@ class KeyValueStoreMethods(_Owner):
 
     def set(self, key: str, value: bytes) -> None:
         """Store a copy of ``value`` under ``key``, the most recently used from now."""
-        data, copy = encode_key(key), check_value(value)
+        data, copy = encode(key, check_key), check_value(value)
         with self._lock:  # type: ignore[attr-defined]
             self.lib.store_set(self._live(), data, copy)
 
     def get(self, key: str, default: Any = None) -> Any:
         """A copy of the value of ``key`` (a hit), or ``default`` (a miss)."""
-        data = encode_key(key)
+        data = encode(key, check_key)
         with self._lock:  # type: ignore[attr-defined]
             found = self.lib.store_get(self._live(), data)
         return default if found is None else found
 
     def delete(self, key: str) -> bool:
         """Remove ``key``; whether it was there."""
-        data = encode_key(key)
+        data = encode(key, check_key)
         with self._lock:  # type: ignore[attr-defined]
             return self.lib.store_delete(self._live(), data)
 
     def __contains__(self, key: object) -> bool:
-        data = encode_key(key)
+        data = encode(key, check_key)
         with self._lock:  # type: ignore[attr-defined]
             return self.lib.store_contains(self._live(), data)
 
