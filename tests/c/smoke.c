@@ -161,6 +161,19 @@ int main(void) {
     CHECK(stats.hits == 1 && stats.misses == 1 && stats.evictions == 1);
     ffibench_kv_store_free(store);
 
+    ffibench_buffer *buffer = NULL;
+    ffibench_buffer_view view;
+    CHECK(ffibench_buffer_new(3, FFIBENCH_DTYPE_INT64, 1, &buffer, &view) == FFIBENCH_STATUS_OK);
+    CHECK(view.len == 3 && view.nbytes == 24 && ((const int64_t *)view.data)[0] == -7995527694508729151LL);
+    ffibench_buffer_free(buffer);
+    CHECK(ffibench_buffer_new(2, FFIBENCH_DTYPE_UINT8, 1, &buffer, &view) == FFIBENCH_STATUS_OK);
+    CHECK(view.nbytes == 2 && view.data[0] == 145 && view.data[1] == 190);
+    ffibench_buffer_free(buffer);
+    CHECK(ffibench_buffer_new(1, 9, 0, &buffer, &view) == FFIBENCH_STATUS_INVALID_VALUE);
+    CHECK(ffibench_buffer_new((size_t)1 << 62, FFIBENCH_DTYPE_FLOAT64, 0, &buffer, &view) == FFIBENCH_STATUS_OUT_OF_MEMORY);
+    CHECK(ffibench_buffer_new(1, FFIBENCH_DTYPE_FLOAT64, 0, NULL, &view) == FFIBENCH_STATUS_NULL_POINTER);
+    ffibench_buffer_free(NULL);
+
     if (failures == 0) {
         printf("smoke: ok\n");
     }

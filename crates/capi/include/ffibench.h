@@ -35,6 +35,18 @@
 // `distribution` of [`ffibench_arrays_generate`]: standard normal.
 #define FFIBENCH_DISTRIBUTION_NORMAL 1
 
+// `dtype` of [`ffibench_buffer_new`]: float64, standard normals.
+#define FFIBENCH_DTYPE_FLOAT64 0
+
+// `dtype` of [`ffibench_buffer_new`]: float32, the normals rounded.
+#define FFIBENCH_DTYPE_FLOAT32 1
+
+// `dtype` of [`ffibench_buffer_new`]: int64, the raw draws.
+#define FFIBENCH_DTYPE_INT64 2
+
+// `dtype` of [`ffibench_buffer_new`]: uint8, the top byte of each draw.
+#define FFIBENCH_DTYPE_UINT8 3
+
 // The oldest age (`age` of an `ffibench_person` is `0..=FFIBENCH_PERSON_AGE_MAX`).
 #define FFIBENCH_PERSON_AGE_MAX 150
 
@@ -66,6 +78,9 @@ typedef enum ffibench_status {
   FFIBENCH_STATUS_IO = 7,
 } ffibench_status;
 
+// Values made by the library: opaque, freed with [`ffibench_buffer_free`].
+typedef struct ffibench_buffer ffibench_buffer;
+
 // A key-value store with optional least-recently-used eviction. Opaque.
 typedef struct ffibench_kv_store ffibench_kv_store;
 
@@ -94,6 +109,16 @@ typedef struct ffibench_doubles {
   // The number of values.
   size_t len;
 } ffibench_doubles;
+
+// Where a buffer's values are: valid until the buffer is freed.
+typedef struct ffibench_buffer_view {
+  // The first value (never NULL; not to be read when `len` is 0).
+  uint8_t *data;
+  // The number of values.
+  size_t len;
+  // Their size in bytes.
+  size_t nbytes;
+} ffibench_buffer_view;
 
 // A person: read the fields directly; write them with `ffibench_person_set_*`.
 //
@@ -318,6 +343,27 @@ enum ffibench_status ffibench_basic_is_leap_year(int64_t year, bool *out);
 //
 // `out` must be NULL or point to a writable `bool`.
 enum ffibench_status ffibench_basic_majority(bool a, bool b, bool c, bool *out);
+
+// Makes `n` values of `dtype` (`FFIBENCH_DTYPE_*`; `INVALID_VALUE` for another) from `seed`:
+// on success `*out` is a new buffer and `*view` says where its values are. `OUT_OF_MEMORY`
+// when they cannot be allocated.
+//
+// # Safety
+//
+// `out` and `view` must be valid for writes (NULL gives `NULL_POINTER`).
+enum ffibench_status ffibench_buffer_new(size_t n,
+                                         uint32_t dtype,
+                                         uint64_t seed,
+                                         struct ffibench_buffer **out,
+                                         struct ffibench_buffer_view *view);
+
+// Frees a buffer and its values. NULL is ignored.
+//
+// # Safety
+//
+// `buffer` must come from [`ffibench_buffer_new`] and not have been freed; no pointer into
+// its values may be used afterwards.
+void ffibench_buffer_free(struct ffibench_buffer *buffer);
 
 // The OS error number of the last failed call on this thread when its status was
 // `FFIBENCH_STATUS_IO` (0 otherwise, or when the OS gave none).

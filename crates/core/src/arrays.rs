@@ -198,8 +198,9 @@ fn normal_pair(seed: u64, pair: u64) -> (f64, f64) {
     }
 }
 
-/// Somewhere a generated value can be written: an `f64`, or memory not yet initialised.
-trait Slot: Send {
+/// Somewhere a generated value can be written: an `f64`, or memory not yet initialised (of an
+/// `f64`, or of an `f32` that takes the value rounded to nearest, ties to even).
+pub(crate) trait Slot: Send {
     fn set(&mut self, value: f64);
 }
 
@@ -212,6 +213,13 @@ impl Slot for f64 {
 impl Slot for MaybeUninit<f64> {
     fn set(&mut self, value: f64) {
         self.write(value);
+    }
+}
+
+impl Slot for MaybeUninit<f32> {
+    fn set(&mut self, value: f64) {
+        // `as` rounds an f64 to the nearest f32, ties to even (IEEE 754's default).
+        self.write(value as f32);
     }
 }
 
@@ -237,17 +245,17 @@ fn fill_from<T: Slot>(out: &mut [T], start: u64, seed: u64, distribution: Distri
 }
 
 /// Values per thread below which filling stays on one thread.
-const PARALLEL_CHUNK: usize = 1 << 16;
+pub(crate) const PARALLEL_CHUNK: usize = 1 << 16;
 
 /// The cores this process may use, asked once: on Linux the answer reads cgroup files, which
 /// costs tens of microseconds, more than generating thousands of values.
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// Writes the sequence into every slot of `out`, on every core when there are enough values.
-fn fill_slots<T: Slot>(out: &mut [T], seed: u64, distribution: Distribution) {
+pub(crate) fn fill_slots<T: Slot>(out: &mut [T], seed: u64, distribution: Distribution) {
     let threads = if out.len() < 2 * PARALLEL_CHUNK {
         1
     } else {

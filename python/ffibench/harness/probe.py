@@ -127,11 +127,11 @@ def latency_metrics(latencies: Sequence[float]) -> dict[str, float]:
 
 @contextlib.contextmanager
 def subject_of(
-    operation: Operation, function: Callable[..., Any], args: tuple[Any, ...]
+    operation: Operation, function: Callable[..., Any], args: tuple[Any, ...], anchor: bool = False
 ) -> Iterator[Any]:
     """What a bounded or load run drives: the lifecycle's subject, or a call of the operation."""
     if operation.lifecycle is None:
-        run_once = operation.runner(function)
+        run_once = operation.runner(function, anchor)
         yield lambda: run_once(*args)
         return
     with operation.lifecycle(function, args) as subject:
@@ -144,13 +144,14 @@ def measure(
     function: Callable[..., Any],
     args: tuple[Any, ...],
     duration_s: float,
+    anchor: bool = False,
 ) -> dict[str, float]:
-    """One measurement of ``kind`` in this process."""
+    """One measurement of ``kind`` in this process (``anchor``: the participant is one)."""
     if kind == "memory":
-        return measure_memory(operation.runner(function), args)
+        return measure_memory(operation.runner(function, anchor), args)
     if kind in ("latency", "throughput"):
         bounded = operation.bounded_run
-        with subject_of(operation, function, args) as subject:
+        with subject_of(operation, function, args, anchor) as subject:
             start = time.perf_counter()
             if kind == "latency":
                 latencies = (bounded.drive or _default_latency)(subject, duration_s)
@@ -161,7 +162,7 @@ def measure(
         return {name: float(count) / elapsed}  # type: ignore[arg-type]
     if kind == "load":
         load = operation.load_run
-        with subject_of(operation, function, args) as url:
+        with subject_of(operation, function, args, anchor) as url:
             return wrk.run(
                 f"{str(url).rstrip('/')}{load.path}",
                 int(duration_s),
@@ -184,8 +185,11 @@ def main(argv: list[str] | None = None) -> int:
             options.scenario, options.operation, options.size, options.participant
         )
         function = found.function()
-        args = found.operation.arguments(function, found.size)
-        metrics = measure(options.kind, found.operation, function, args, float(options.duration))
+        anchor = found.participant.is_anchor
+        args = found.operation.arguments(function, found.size, anchor)
+        metrics = measure(
+            options.kind, found.operation, function, args, float(options.duration), anchor
+        )
     except Exception as error:
         output.write_text(json.dumps({"error": f"{type(error).__name__}: {error}"}))
         traceback.print_exc()

@@ -117,9 +117,9 @@ def _check(task: Task, participant: Participant, expected: Any, quick: bool) -> 
     operation = task.operation
     try:
         start = time.perf_counter()
-        args = operation.arguments(participant.function, task.size)
+        args = operation.arguments(participant.function, task.size, participant.is_anchor)
         setup_s = time.perf_counter() - start
-        run_once = operation.runner(participant.function)
+        run_once = operation.runner(participant.function, participant.is_anchor)
         start = time.perf_counter()
         answer = run_once(*args)
         first_call_s = time.perf_counter() - start

@@ -67,12 +67,12 @@ def main() -> None:
         function = found.function()
     except RuntimeError as error:
         raise SystemExit(str(error)) from None
-    operation, size = found.operation, found.size
-    call_args = operation.arguments(function, size)
+    operation, size, anchor = found.operation, found.size, found.participant.is_anchor
+    call_args = operation.arguments(function, size, anchor)
     unroll = int(args.ffibench_unroll)
     runner.bench_time_func(
         scenarios.benchmark_id(found.scenario.name, operation.name, size, found.participant.name),
-        make_timer(operation.code(len(call_args)), len(call_args), unroll),
+        make_timer(operation.code(len(call_args), anchor), len(call_args), unroll),
         function,
         *call_args,
         inner_loops=unroll,

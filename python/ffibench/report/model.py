@@ -480,6 +480,22 @@ def machine_peaks(meta: dict[str, Any]) -> dict[str, float]:
     return peaks
 
 
+def _with_share(group: Group, metric: str, detail: str, base: float) -> Group:
+    """``group`` with a ``detail`` figure on every checked row that has a ``metric`` figure:
+    that figure over ``base`` (a GFLOP/s rate over the machine's peak: ``peak_share``)."""
+    rows = []
+    for row in group.rows:
+        rate = next(
+            (f for f in (row.figure, *row.details) if f is not None and f.name == metric), None
+        )
+        if rate is not None and row.status == "ok":
+            share = Figure(detail, "", HIGHER, rate.median / base, None, 1, ())
+            rows.append(replace(row, details=(*row.details, share)))
+        else:
+            rows.append(row)
+    return replace(group, rows=tuple(rows))
+
+
 def _with_peak_share(group: Group, peaks: dict[str, float]) -> Group:
     """``group`` with a ``peak_share`` detail on every row that has a GFLOP/s figure: that
     figure over the machine's peak for the operation's dtype (``matmul:float32``: float32;
@@ -487,19 +503,19 @@ def _with_peak_share(group: Group, peaks: dict[str, float]) -> Group:
     parts = group.operation.split(":")
     dtype = next((part for part in parts if part in peaks), "float64")
     peak = peaks.get(dtype)
-    if peak is None:
-        return group
-    rows = []
-    for row in group.rows:
-        rate = next(
-            (f for f in (row.figure, *row.details) if f is not None and f.name == "gflops"), None
-        )
-        if rate is not None and row.status == "ok":
-            share = Figure("peak_share", "", HIGHER, rate.median / peak, None, 1, ())
-            rows.append(replace(row, details=(*row.details, share)))
-        else:
-            rows.append(row)
-    return replace(group, rows=tuple(rows))
+    return group if peak is None else _with_share(group, "gflops", "peak_share", peak)
+
+
+def copy_bandwidth(meta: dict[str, Any]) -> float | None:
+    """The machine's memory copy bandwidth in bytes/s, as a run measured it (the buffers
+    scenario's ``meta["measured"]["copy_bandwidth"]``, in GB/s); ``None`` without one."""
+    measured = meta.get("measured")
+    entry = measured.get("copy_bandwidth") if isinstance(measured, dict) else None
+    try:
+        value = float(entry["value"]) * 1e9  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def build(document: dict[str, Any]) -> Report:
@@ -508,6 +524,9 @@ def build(document: dict[str, Any]) -> Report:
     peaks = machine_peaks(document.get("meta", {}))
     if peaks:
         found = [_with_peak_share(group, peaks) for group in found]
+    bandwidth = copy_bandwidth(document.get("meta", {}))
+    if bandwidth is not None:
+        found = [_with_share(g, "bytes_per_s", "bandwidth_share", bandwidth) for g in found]
     names = list(dict.fromkeys(group.scenario for group in found))
     titles, units = _registry(names)
     return Report(

@@ -157,6 +157,11 @@ class Operation:
     and the arguments ``a0``, ``a1``… (``a0.salary``, ``a0.salary = a1``). ``result`` is the
     expression checked after a statement that has no value of its own.
 
+    ``anchor_setup`` serves operations whose backends run a ``statement`` on objects of their
+    own while the anchors do the same job another way (``numpy.asarray(buffer)`` beside
+    ``pickle.loads(pickle.dumps(array))``): it turns ``make_args(size)`` into an anchor's
+    arguments, and an anchor is then called plainly, ``function(*args)``.
+
     ``kind`` is what the operation measures (one of :data:`KINDS`; ``time`` by default):
     ``work`` adds rates to a ``time`` operation; ``bounded`` configures a ``latency`` or
     ``throughput`` run and ``load`` a ``load`` run; ``lifecycle`` starts and stops what a
@@ -179,6 +184,7 @@ class Operation:
     setup: Callable[[Callable[..., Any], tuple[Any, ...]], tuple[Any, ...]] | None = None
     statement: str | None = None
     result: str | None = None
+    anchor_setup: Callable[[Callable[..., Any], tuple[Any, ...]], tuple[Any, ...]] | None = None
     kind: str = "time"
     work: Work | None = None
     bounded: Bounded | None = None
@@ -217,21 +223,29 @@ class Operation:
             return self.anchor_compare
         return self.compare
 
-    def arguments(self, function: Callable[..., Any], size: int | None) -> tuple[Any, ...]:
+    def plain_for(self, anchor: bool) -> bool:
+        """Whether a participant (an anchor, or a backend) is called plainly, without the
+        statement and setup of the backends (see ``anchor_setup``)."""
+        return anchor and self.anchor_setup is not None
+
+    def arguments(
+        self, function: Callable[..., Any], size: int | None, anchor: bool = False
+    ) -> tuple[Any, ...]:
         """The timed arguments for a participant whose function is ``function``."""
         args = self.make_args(size)
-        return args if self.setup is None else self.setup(function, args)
+        setup = self.anchor_setup if self.plain_for(anchor) else self.setup
+        return args if setup is None else setup(function, args)
 
-    def code(self, arity: int) -> str:
+    def code(self, arity: int, anchor: bool = False) -> str:
         """The timed code over ``function`` and ``a0``, ``a1``…: ``statement``, or the call."""
-        if self.statement is not None:
+        if self.statement is not None and not self.plain_for(anchor):
             return self.statement
         return f"function({', '.join(f'a{index}' for index in range(arity))})"
 
-    def runner(self, function: Callable[..., Any]) -> Callable[..., Any]:
+    def runner(self, function: Callable[..., Any], anchor: bool = False) -> Callable[..., Any]:
         """A callable that runs the timed code once on the arguments and returns the answer to
         check: ``function`` itself for a plain call."""
-        if self.statement is None:
+        if self.statement is None or self.plain_for(anchor):
             return function
         return _compile_runner(self.statement, self.result, function)
 

@@ -180,7 +180,8 @@ def random_output(n: object, seed: object, dist: object) -> tuple[Any, int, int,
 
 
 class LentColumn:
-    """The base object of a NumPy array over a column the library lends (no copy).
+    """The base object of a NumPy array over a column the library lends (no copy): read-only,
+    or ``writable`` for memory the array alone uses (``buffers.generate``'s).
 
     NumPy reads ``__array_interface__`` (read-only data) and keeps this object as the array's
     ``base``. Unlike a memoryview it cannot be released from Python, so the column stays lent
@@ -200,13 +201,21 @@ class LentColumn:
     ([0.0, 1.0, 2.0], False)
     """
 
-    __slots__ = ("__weakref__", "_address", "_length", "_lent", "_owner", "_typestr")
+    __slots__ = ("__weakref__", "_address", "_length", "_lent", "_owner", "_typestr", "_writable")
 
     def __init__(
-        self, address: int, length: int, typestr: str, owner: object, release: Any
+        self,
+        address: int,
+        length: int,
+        typestr: str,
+        owner: object,
+        release: Any,
+        *,
+        writable: bool = False,
     ) -> None:
         self._address, self._length, self._typestr = address, length, typestr
         self._owner = owner
+        self._writable = writable
         # The callback is kept by weakref's own registry, reachable from no attribute of this
         # object. The garbage collector runs it before any finaliser of a cycle, so another
         # finaliser of that cycle can still reach this object after the release: the shared
@@ -219,7 +228,8 @@ class LentColumn:
         if not self._lent[0]:
             raise ReferenceError("this column was released: the library may have moved it")
         return {
-            "data": (self._address, True),  # True: read-only, and NumPy will not let it change
+            # read-only unless lent writable: NumPy then refuses to make the array writable
+            "data": (self._address, not self._writable),
             "shape": (self._length,),
             "typestr": self._typestr,
             "version": 3,

@@ -1,0 +1,43 @@
+# Stubs of ffibench._native.buffers: scenario 5 through PyO3 (see ffibench.pure.buffers for the
+# spec).
+from typing import Any, Self, SupportsIndex
+
+import numpy
+from typing_extensions import disjoint_base
+
+__all__ = ["Buffer", "generate", "generate_bytes", "generate_list"]
+
+def generate(
+    n: SupportsIndex, dtype: str | None = None, seed: SupportsIndex | None = None
+) -> numpy.ndarray[Any, Any]: ...
+def generate_list(
+    n: SupportsIndex, dtype: str | None = None, seed: SupportsIndex | None = None
+) -> list[Any]: ...
+def generate_bytes(
+    n: SupportsIndex, dtype: str | None = None, seed: SupportsIndex | None = None
+) -> bytes: ...
+
+@disjoint_base  # a #[pyclass(subclass)]: Python classes may derive from it, not mix it in
+class Buffer:
+    def __new__(
+        cls, n: SupportsIndex, dtype: str | None = None, seed: SupportsIndex | None = None
+    ) -> Self: ...
+    def __len__(self) -> int: ...
+    @property
+    def dtype(self) -> str: ...
+    @property
+    def nbytes(self) -> int: ...
+    # The buffer protocol (read-only) is a type slot: Python 3.11 has no __buffer__ to stub.
+    def __dlpack__(
+        self,
+        *,
+        stream: Any = None,
+        max_version: tuple[int, int] | None = None,
+        dl_device: tuple[int, int] | None = None,
+        copy: bool | None = None,
+    ) -> Any: ...
+    def __dlpack_device__(self) -> tuple[int, int]: ...
+    def __arrow_c_array__(self, requested_schema: Any = None) -> tuple[Any, Any]: ...
+    def __reduce__(self) -> tuple[Any, tuple[int, str, int]]: ...
+    def __copy__(self) -> Self: ...
+    def __deepcopy__(self, memo: Any, /) -> Self: ...
