@@ -14,6 +14,7 @@ import pickle
 import struct
 import subprocess
 import sys
+import weakref
 from typing import Any
 
 import numpy
@@ -108,6 +109,16 @@ class Index:
         return 3
 
 
+class Liar(str):
+    """A str subclass that claims to equal everything."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return 0
+
+
 BAD_ARGUMENTS = [
     (-1,),
     (2**63,),
@@ -122,6 +133,9 @@ BAD_ARGUMENTS = [
     (3, 8),
     (3, numpy.float64),
     (3, None),
+    (3, "\ud800"),  # a lone surrogate: no dtype's name
+    (3, Liar("float16")),
+    (3, Liar("uint8")),
     (3, "uint8", -1),
     (3, "uint8", 2**64),
     (3, "uint8", 2**64 - 1),
@@ -141,7 +155,7 @@ BAD_ARGUMENTS = [
 def test_odd_arguments_get_the_specs_answer(
     rust_backend: ffibench.Backend, function: str, args: tuple[Any, ...]
 ) -> None:
-    dtype = args[1] if len(args) > 1 and args[1] is not None else "float64"
+    dtype = str.__str__(args[1]) if len(args) > 1 and isinstance(args[1], str) else "float64"
 
     def compare(got: Any, expected: Any) -> bool:
         if isinstance(expected, spec.Buffer):
@@ -239,6 +253,49 @@ def test_dlpack_arguments_follow_numpy(backend: ffibench.Backend) -> None:
         buffer.__dlpack__(max_version=5)
     legacy_copy = buffer.__dlpack__(copy=True)
     assert "dltensor" in repr(legacy_copy)
+
+
+@pytest.mark.parametrize(
+    ("keywords", "error"),
+    [
+        ({"copy": "yes"}, ValueError),
+        ({"dl_device": [1, 0]}, TypeError),
+        ({"dl_device": "cpu"}, TypeError),
+        ({"dl_device": (1,)}, TypeError),
+        ({"dl_device": (1, 0.0)}, TypeError),
+        ({"max_version": (2**70, 0)}, OverflowError),
+        ({"max_version": ("1", 0)}, TypeError),
+        ({"max_version": [1, 0]}, TypeError),
+    ],
+)
+def test_bad_dlpack_arguments_raise_numpys_errors(
+    backend: ffibench.Backend, keywords: dict[str, Any], error: type[Exception]
+) -> None:
+    buffer = module(backend).Buffer(4, "float64", 3)
+    with pytest.raises(error):
+        buffer.__dlpack__(**{"max_version": (1, 0), **keywords})
+    for flag in (1, 0, False):  # any truth value but a str
+        assert "dltensor" in repr(buffer.__dlpack__(max_version=(1, 0), copy=flag))
+
+
+def test_arrow_consumers_get_the_type_they_ask_for(backend: ffibench.Backend) -> None:
+    buffer = module(backend).Buffer(5, "float64", 3)
+    narrowed = pyarrow.array(buffer, type=pyarrow.float32())
+    assert narrowed.type == pyarrow.float32()
+    assert narrowed.to_pylist() == numpy.asarray(buffer).astype(numpy.float32).tolist()
+    schema, _ = buffer.__arrow_c_array__(pyarrow.float32().__arrow_c_schema__())
+    assert pyarrow.DataType._import_from_c_capsule(schema) == pyarrow.float32()
+    with pytest.raises(ValueError, match="cast"):  # pyarrow's safe cast refuses to truncate
+        buffer.__arrow_c_array__(pyarrow.int64().__arrow_c_schema__())
+
+
+def test_buffers_take_weak_references(backend: ffibench.Backend) -> None:
+    buffer = module(backend).Buffer(5, "uint8", 3)
+    reference = weakref.ref(buffer)
+    assert reference() is buffer
+    del buffer
+    gc.collect()
+    assert reference() is None
 
 
 def test_a_capsule_consumed_twice_or_never_neither_crashes_nor_leaks(
@@ -362,6 +419,40 @@ def test_views_outlive_the_producer_and_the_last_frees_the_memory(backend_name: 
     assert done.stdout.split() == ["ok"]
 
 
+_BY_HAND_PROBE = """
+import gc, sys, weakref
+import numpy
+import ffibench
+buffers = ffibench.backend(sys.argv[1]).buffers
+buffer = buffers.Buffer(1 << 20, "float64", 1)
+array = buffers.generate(1 << 20, "float64", 2)
+views = [numpy.asarray(buffer), array[::-1]]
+expected = [view.copy() for view in views]
+del buffer, array
+# Every weak reference's callback and every finaliser, called by hand while the views live:
+# none may free their memory.
+for found in gc.get_objects():
+    if isinstance(found, weakref.ref) and getattr(found, "__callback__", None) is not None:
+        try:
+            found.__callback__(found)
+        except Exception:
+            pass
+    elif isinstance(found, weakref.finalize):
+        found()
+numpy.ones(1 << 21)  # reuse freed memory, if any was freed
+assert all(numpy.array_equal(view, copy) for view, copy in zip(views, expected))
+print("ok")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend_name", ffibench.BACKENDS)
+def test_callbacks_called_by_hand_free_nothing_a_view_uses(backend_name: str) -> None:
+    done = run_probe(_BY_HAND_PROBE, backend_name)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["ok"]
+
+
 _LEAK_PROBE = """
 import sys
 import numpy, pyarrow
@@ -455,6 +546,38 @@ for make in (buffers.generate, buffers.Buffer, buffers.generate_bytes, buffers.g
         print("MemoryError")
 small = buffers.Buffer(1000, "uint8", 0)
 print(len(small))
+resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+def limit(room):
+    with open("/proc/self/statm") as statm:
+        mapped = int(statm.read().split()[0]) * 4096
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + room, resource.RLIM_INFINITY))
+
+# A copy that cannot be had: the DLPack copy of 512 MiB with 256 MiB of room.
+big = buffers.Buffer(64 << 20, "float64", 0)
+limit(256 << 20)
+try:
+    big.__dlpack__(max_version=(1, 0), copy=True)
+except MemoryError:
+    print("MemoryError")
+resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+del big
+# Room for the values but not for their copy into bytes or a list.
+for make in (buffers.generate_bytes, buffers.generate_list):
+    limit(300 << 20)
+    try:
+        make(200 << 20, "uint8", 0)
+    except MemoryError:
+        print("MemoryError")
+    resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+# Room for the values and hardly more: no room for a helper thread's stack. The values are
+# made all the same (on the calling thread), or it is a MemoryError; never a panic.
+limit((32 << 20) + (1 << 20))
+try:
+    made = buffers.generate(32 << 20, "uint8", 0)
+    print("made" if len(made) == 32 << 20 and made[-3:].tolist() == [63, 226, 170] else "wrong")
+except MemoryError:
+    print("made")
 """
 
 
@@ -463,7 +586,7 @@ print(len(small))
 def test_too_large_is_a_memory_error_not_an_abort(backend_name: str) -> None:
     done = run_probe(_OUT_OF_MEMORY_PROBE, backend_name)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["MemoryError"] * 4 + ["1000"]
+    assert done.stdout.split() == ["MemoryError"] * 4 + ["1000"] + ["MemoryError"] * 3 + ["made"]
 
 
 # -- the scenario's anchors ----------------------------------------------------------------------

@@ -256,22 +256,57 @@ pub(crate) fn cores() -> usize {
 
 /// Writes the sequence into every slot of `out`, on every core when there are enough values.
 pub(crate) fn fill_slots<T: Slot>(out: &mut [T], seed: u64, distribution: Distribution) {
+    // Even chunks, so that no normal pair is split between two threads.
+    in_parallel(out, 2, |slots, start| {
+        fill_from(slots, start as u64, seed, distribution);
+    });
+}
+
+/// Runs `work(chunk, start)` over chunks of `out` (`start`: the chunk's first index; chunk
+/// lengths a multiple of `multiple`) on every core when `out` is long enough, else once on
+/// the whole slice. Every slot is visited exactly once.
+///
+/// The calling thread works too and takes chunks from the same queue as the helpers, so a
+/// helper thread that cannot be started (no memory for its stack, a thread limit) costs
+/// speed, never a slot left unwritten or a panic.
+pub(crate) fn in_parallel<T: Send>(
+    out: &mut [T],
+    multiple: usize,
+    work: impl Fn(&mut [T], usize) + Sync,
+) {
     let threads = if out.len() < 2 * PARALLEL_CHUNK {
         1
     } else {
         cores().min(out.len() / PARALLEL_CHUNK)
     };
     if threads <= 1 {
-        fill_from(out, 0, seed, distribution);
+        work(out, 0);
         return;
     }
-    // Even chunks, so that no normal pair is split between two threads.
-    let chunk = out.len().div_ceil(threads).next_multiple_of(2);
-    std::thread::scope(|scope| {
-        for (part, slots) in out.chunks_mut(chunk).enumerate() {
-            let start = (part * chunk) as u64;
-            scope.spawn(move || fill_from(slots, start, seed, distribution));
+    let chunk = out.len().div_ceil(threads).next_multiple_of(multiple);
+    let queue = std::sync::Mutex::new(out.chunks_mut(chunk).enumerate());
+    let run = || {
+        loop {
+            // A poisoned lock (a panicking worker) still hands out the rest: the panic
+            // reaches the caller when the scope ends, never an unwritten slot.
+            let next = queue
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .next();
+            let Some((part, slots)) = next else { break };
+            work(slots, part * chunk);
         }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, run)
+                .is_err()
+            {
+                break;
+            }
+        }
+        run();
     });
 }
 

@@ -8,7 +8,9 @@
 
 use std::mem::MaybeUninit;
 
-use crate::arrays::{self, Distribution, PARALLEL_CHUNK};
+#[cfg(test)]
+use crate::arrays::PARALLEL_CHUNK;
+use crate::arrays::{self, Distribution};
 use crate::error::{CoreError, CoreResult};
 use crate::random::draw;
 
@@ -62,7 +64,7 @@ impl Dtype {
 }
 
 /// `n` generated values of one dtype, in memory allocated here.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Values {
     /// `float64` values.
     F64(Vec<f64>),
@@ -100,6 +102,25 @@ impl Values {
                 // The top 8 bits: the shift leaves a value below 256.
                 fill_draws(out, seed, |value| (value >> 56) as u8);
             })?),
+        })
+    }
+
+    /// A copy of the values; [`CoreError::OutOfMemory`] when it cannot be allocated (`clone`
+    /// would abort the process).
+    pub fn try_clone(&self) -> CoreResult<Self> {
+        fn copy<T: Copy>(values: &[T], bytes: usize) -> CoreResult<Vec<T>> {
+            let mut out = Vec::new();
+            out.try_reserve_exact(values.len())
+                .map_err(|_| CoreError::OutOfMemory { bytes })?;
+            out.extend_from_slice(values);
+            Ok(out)
+        }
+        let bytes = self.nbytes();
+        Ok(match self {
+            Self::F64(values) => Self::F64(copy(values, bytes)?),
+            Self::F32(values) => Self::F32(copy(values, bytes)?),
+            Self::I64(values) => Self::I64(copy(values, bytes)?),
+            Self::U8(values) => Self::U8(copy(values, bytes)?),
         })
     }
 
@@ -186,25 +207,9 @@ fn filled<T>(
 
 /// Writes `convert(draw(seed, i))` into slot `i` of `out`, on every core for large arrays.
 fn fill_draws<T: Send>(out: &mut [MaybeUninit<T>], seed: u64, convert: impl Fn(u64) -> T + Sync) {
-    let fill = |slots: &mut [MaybeUninit<T>], start: usize| {
+    arrays::in_parallel(out, 1, |slots, start| {
         for (index, slot) in (start as u64..).zip(slots.iter_mut()) {
             slot.write(convert(draw(seed, index)));
-        }
-    };
-    let threads = if out.len() < 2 * PARALLEL_CHUNK {
-        1
-    } else {
-        arrays::cores().min(out.len() / PARALLEL_CHUNK)
-    };
-    if threads <= 1 {
-        fill(out, 0);
-        return;
-    }
-    let chunk = out.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        for (part, slots) in out.chunks_mut(chunk).enumerate() {
-            let fill = &fill;
-            scope.spawn(move || fill(slots, part * chunk));
         }
     });
 }
@@ -285,6 +290,14 @@ mod tests {
                 Err(CoreError::OutOfMemory { .. })
             ));
         }
+    }
+
+    #[test]
+    fn copies_are_equal_and_separate() {
+        let values = Values::generate(1000, Dtype::F32, 4).unwrap();
+        let copy = values.try_clone().unwrap();
+        assert_eq!(copy, values);
+        assert_ne!(copy.raw().0, values.raw().0);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::ptr;
 use std::sync::Arc;
 
 use ffibench_core::buffers::{Dtype, Values};
-use pyo3::exceptions::{PyBufferError, PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyBufferError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 use pyo3::{Bound, ffi};
@@ -44,7 +44,9 @@ fn arguments(
             type_name(dtype)
         )));
     };
-    let dtype = Dtype::from_name(name.to_str()?).map_err(PyCoreError::from)?;
+    // A lone surrogate is no dtype's name: the spec's ValueError, not an encoding error.
+    let text = name.to_str().unwrap_or("\u{fffd}");
+    let dtype = Dtype::from_name(text).map_err(PyCoreError::from)?;
     let seed = seed_of(seed)?;
     Ok((count, dtype, seed))
 }
@@ -77,6 +79,17 @@ fn format(dtype: Dtype) -> &'static CStr {
         Dtype::I64 => c"q",
         Dtype::U8 => c"B",
     }
+}
+
+/// A tuple of two integers, as NumPy reads `dl_device`: `TypeError` with
+/// `message` for anything else, the integer's own error (`OverflowError`) for a huge one.
+fn pair(value: &Bound<'_, PyAny>, message: &'static str) -> PyResult<(i64, i64)> {
+    let tuple = value
+        .cast::<PyTuple>()
+        .ok()
+        .filter(|tuple| tuple.len() == 2)
+        .ok_or_else(|| PyTypeError::new_err(message))?;
+    Ok((tuple.get_item(0)?.extract()?, tuple.get_item(1)?.extract()?))
 }
 
 // -- DLPack (dlpack.h, version 1.0) ----------------------------------------------------------
@@ -396,6 +409,14 @@ pub(crate) mod buffers {
     use numpy::IntoPyArray;
     use pyo3::types::{PyBytes, PyList};
 
+    /// Sets up rust-numpy's access to NumPy's C API now, at import: done lazily by the first
+    /// `generate`, a failure there (no memory to load NumPy's module) would be a panic.
+    #[pymodule_init]
+    fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
+        drop(numpy::PyArray1::<u8>::zeros(module.py(), 0, false));
+        Ok(())
+    }
+
     /// ``n`` values of ``dtype`` as a new, writable NumPy array: the ``Vec`` Rust filled
     /// becomes the array's memory, freed when the array and every view of it are gone.
     #[pyfunction]
@@ -426,10 +447,10 @@ pub(crate) mod buffers {
     ) -> PyResult<Bound<'py, PyList>> {
         let (n, dtype, seed) = defaults(py, n, dtype, seed)?;
         match make(py, n, dtype, seed)? {
-            Values::F64(values) => PyList::new(py, values),
-            Values::F32(values) => PyList::new(py, values.into_iter().map(f64::from)),
-            Values::I64(values) => PyList::new(py, values),
-            Values::U8(values) => PyList::new(py, values),
+            Values::F64(values) => list_of(py, &values, float),
+            Values::F32(values) => list_of(py, &values, |x| float(f64::from(x))),
+            Values::I64(values) => list_of(py, &values, int),
+            Values::U8(values) => list_of(py, &values, |x| int(i64::from(x))),
         }
     }
 
@@ -444,7 +465,50 @@ pub(crate) mod buffers {
     ) -> PyResult<Bound<'py, PyBytes>> {
         let (n, dtype, seed) = defaults(py, n, dtype, seed)?;
         let values = make(py, n, dtype, seed)?;
-        Ok(PyBytes::new(py, values.as_bytes()))
+        let bytes = values.as_bytes();
+        // `new_with`, not `new`: a bytes object that cannot be allocated is a MemoryError
+        // (`PyBytes::new` would panic).
+        PyBytes::new_with(py, bytes.len(), |target| {
+            target.copy_from_slice(bytes);
+            Ok(())
+        })
+    }
+
+    /// A new float, or NULL with an exception set. Called by `list_of`, which holds the GIL.
+    fn float(value: f64) -> *mut ffi::PyObject {
+        // SAFETY: the GIL is held (see above); the function takes a plain double.
+        unsafe { ffi::PyFloat_FromDouble(value) }
+    }
+
+    /// A new int, or NULL with an exception set. Called by `list_of`, which holds the GIL.
+    fn int(value: i64) -> *mut ffi::PyObject {
+        // SAFETY: the GIL is held (see above); the function takes a plain integer.
+        unsafe { ffi::PyLong_FromLongLong(value) }
+    }
+
+    /// A list of `values` made Python objects by `make` (a new reference, or NULL with an
+    /// exception set): a `MemoryError` where `PyList::new` would panic.
+    fn list_of<'py, T: Copy>(
+        py: Python<'py>,
+        values: &[T],
+        make: impl Fn(T) -> *mut ffi::PyObject,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let length = ffi::Py_ssize_t::try_from(values.len())
+            .map_err(|_| pyo3::exceptions::PyMemoryError::new_err("too many values for a list"))?;
+        // SAFETY: PyList_New returns a new reference or NULL with an exception set; a list
+        // whose slots are still NULL may be dropped (its deallocator skips them).
+        let list = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyList_New(length))? };
+        for (index, &value) in values.iter().enumerate() {
+            let item = make(value);
+            if item.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            // SAFETY: `index` < `length`, the list is new and its slot empty; SET_ITEM steals
+            // the new reference.
+            unsafe { ffi::PyList_SET_ITEM(list.as_ptr(), index as ffi::Py_ssize_t, item) };
+        }
+        // SAFETY: made by PyList_New above.
+        Ok(unsafe { list.cast_into_unchecked() })
     }
 
     /// The spec's defaults (``dtype="float64"``, ``seed=0``), then its checks.
@@ -461,7 +525,7 @@ pub(crate) mod buffers {
 
     /// ``n`` values of ``dtype`` from ``seed`` in read-only memory that Rust owns, lent with
     /// no copy through the buffer protocol, DLPack and Arrow's PyCapsule interface.
-    #[pyclass(frozen, subclass, module = "ffibench._native.buffers")]
+    #[pyclass(frozen, subclass, weakref, module = "ffibench._native.buffers")]
     pub(crate) struct Buffer {
         values: Arc<Values>,
         /// The buffer protocol's shape and strides: views point here, and keep `self` alive.
@@ -572,8 +636,9 @@ pub(crate) mod buffers {
             stream: Option<&Bound<'py, PyAny>>,
             max_version: Option<&Bound<'py, PyAny>>,
             dl_device: Option<&Bound<'py, PyAny>>,
-            copy: Option<bool>,
+            copy: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Bound<'py, PyAny>> {
+            // NumPy's own checks, in its order and with its exceptions.
             if stream.is_some_and(|stream| !stream.is_none()) {
                 return Err(PyRuntimeError::new_err(
                     "only stream=None is supported (CPU memory)",
@@ -581,31 +646,39 @@ pub(crate) mod buffers {
             }
             let versioned_ok = match max_version.filter(|version| !version.is_none()) {
                 None => false,
+                // NumPy reads the major version only (its own error for a huge one).
                 Some(version) => {
-                    let pair = version
+                    version
                         .cast::<PyTuple>()
                         .ok()
                         .filter(|tuple| tuple.len() == 2)
-                        .and_then(|tuple| tuple.get_item(0).ok()?.extract::<i64>().ok());
-                    let Some(major) = pair else {
-                        return Err(PyTypeError::new_err(
-                            "max_version must be None or a tuple with two elements",
-                        ));
-                    };
-                    major >= 1
+                        .ok_or_else(|| {
+                            PyTypeError::new_err(
+                                "max_version must be None or a tuple with two elements",
+                            )
+                        })?
+                        .get_item(0)?
+                        .extract::<i64>()?
+                        >= 1
                 }
             };
             if let Some(device) = dl_device.filter(|device| !device.is_none()) {
-                let cpu = device
-                    .extract::<(i64, i64)>()
-                    .is_ok_and(|(kind, id)| kind == i64::from(KDL_CPU) && id == 0);
-                if !cpu {
+                let (kind, id) = pair(device, "dl_device must be None or a tuple of two integers")?;
+                if kind != i64::from(KDL_CPU) || id != 0 {
                     return Err(PyBufferError::new_err("unsupported device requested"));
                 }
             }
-            let copied = copy == Some(true);
+            let copied = match copy.filter(|copy| !copy.is_none()) {
+                None => false,
+                Some(copy) if copy.is_instance_of::<PyString>() => {
+                    return Err(PyValueError::new_err("copy must be True, False or None"));
+                }
+                Some(copy) => copy.is_truthy()?,
+            };
             let values = if copied {
-                let owned = (*self.values).clone();
+                let owned = py
+                    .detach(|| self.values.try_clone())
+                    .map_err(PyCoreError::from)?;
                 Arc::new(owned)
             } else {
                 Arc::clone(&self.values)
@@ -653,12 +726,19 @@ pub(crate) mod buffers {
         /// comes in its own type.
         #[pyo3(signature = (requested_schema = None))]
         fn __arrow_c_array__<'py>(
-            &self,
-            py: Python<'py>,
+            slf: &Bound<'py, Self>,
             requested_schema: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-            let _ = requested_schema;
-            let dtype = self.values.dtype();
+            if let Some(schema) = requested_schema.filter(|schema| !schema.is_none()) {
+                // Another type asked for: pyarrow imports the array as it is and casts, as it
+                // does for the spec's NumPy array (the interface lets a producer ignore it).
+                let array = slf.py().import("pyarrow")?.call_method1("array", (slf,))?;
+                return array
+                    .call_method1("__arrow_c_array__", (schema,))?
+                    .extract();
+            }
+            let this = slf.get();
+            let dtype = this.values.dtype();
             let schema = Box::into_raw(Box::new(ArrowSchema {
                 format: arrow_format(dtype).as_ptr(),
                 name: c"".as_ptr(),
@@ -671,20 +751,20 @@ pub(crate) mod buffers {
                 private_data: ptr::null_mut(),
             }));
             let schema = capsule(
-                py,
+                slf.py(),
                 schema.cast(),
                 ARROW_SCHEMA,
                 schema_capsule_destructor,
                 // SAFETY: just leaked, owned by nobody else.
                 || drop(unsafe { Box::from_raw(schema) }),
             )?;
-            let (data, _) = self.values.raw();
+            let (data, _) = this.values.raw();
             let private = Box::into_raw(Box::new(ArrayPrivate {
                 buffers: [ptr::null(), data.cast()],
-                _values: Arc::clone(&self.values),
+                _values: Arc::clone(&this.values),
             }));
             let array = Box::into_raw(Box::new(ArrowArray {
-                length: self.values.len() as i64,
+                length: this.values.len() as i64,
                 null_count: 0,
                 offset: 0,
                 n_buffers: 2,
@@ -697,7 +777,7 @@ pub(crate) mod buffers {
                 private_data: private.cast(),
             }));
             let array = capsule(
-                py,
+                slf.py(),
                 array.cast(),
                 ARROW_ARRAY,
                 array_capsule_destructor,

@@ -96,6 +96,7 @@ def check(n: object, dtype: object, seed: object) -> tuple[int, str, int]:
         dtype = "float64"
     if not isinstance(dtype, str):
         raise TypeError(f"dtype must be str, not {type(dtype).__name__}")
+    dtype = str.__str__(dtype)  # a subclass's text, whatever its __eq__ and __hash__ say
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
     stream = 0 if seed is None else operator.index(seed)  # type: ignore[arg-type]

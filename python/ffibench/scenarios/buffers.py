@@ -41,7 +41,6 @@ from ffibench.scenarios import Anchor, Operation, Scenario, Work
 #: Array sizes in bytes: 1 MiB to 1 GiB, and those of ``--quick``.
 MIB = 1 << 20
 SIZES = (MIB, 32 * MIB, 1024 * MIB)
-QUICK_SIZES = (MIB, 1024 * MIB)
 #: Lists of a gigabyte of floats would take 5 GB of Python objects: lists stop at 32 MiB.
 LIST_SIZES = (MIB, 32 * MIB)
 QUICK_LIST_SIZES = (MIB,)
@@ -259,8 +258,8 @@ def _operations() -> tuple[Operation, ...]:
             "handoff:numpy",
             "numpy.asarray(buffer): the array already made, handed over with no copy",
             _generate_args,
-            sizes=SIZES,
-            quick_sizes=QUICK_SIZES,
+            sizes=(MIB, 1024 * MIB),
+            quick_sizes=(MIB, 1024 * MIB),
             compare=_same,
             anchor_compare=_same_moved,
             setup=_with_consumer(numpy.asarray),

@@ -14,6 +14,7 @@ library (ctypes: declared ``argtypes``; cffi: the header's declarations).
 from __future__ import annotations
 
 import array
+import functools
 import sys
 import weakref
 from typing import Any, NamedTuple
@@ -216,12 +217,14 @@ class LentColumn:
         self._address, self._length, self._typestr = address, length, typestr
         self._owner = owner
         self._writable = writable
-        # The callback is kept by weakref's own registry, reachable from no attribute of this
-        # object. The garbage collector runs it before any finaliser of a cycle, so another
+        # The release runs from a weak reference's callback, kept in a private set. A call by
+        # hand (``ref.__callback__(ref)``) while this object lives, or a second call, does
+        # nothing: only the reference that died, still in the set, releases. The garbage
+        # collector runs weakref callbacks before any finaliser of a cycle, so another
         # finaliser of that cycle can still reach this object after the release: the shared
         # flag makes it refuse to describe the memory from then on.
         self._lent = [True]
-        weakref.finalize(self, _released, self._lent, release).atexit = False
+        _LENT.add(weakref.ref(self, functools.partial(_released, self._lent, release)))
 
     @property
     def __array_interface__(self) -> dict[str, Any]:
@@ -236,7 +239,14 @@ class LentColumn:
         }
 
 
-def _released(lent: list[bool], release: Any) -> None:
+#: The weak references whose death releases a :class:`LentColumn`'s memory.
+_LENT: set[weakref.ref[LentColumn]] = set()
+
+
+def _released(lent: list[bool], release: Any, reference: weakref.ref[LentColumn]) -> None:
     """A :class:`LentColumn` is gone: mark it and release its column, once."""
+    if reference() is not None or reference not in _LENT:
+        return  # called by hand while the column lives, or a second time
+    _LENT.discard(reference)
     lent[0] = False
     release()
