@@ -453,6 +453,47 @@ def test_callbacks_called_by_hand_free_nothing_a_view_uses(backend_name: str) ->
     assert done.stdout.split() == ["ok"]
 
 
+def test_a_lent_column_is_released_once_and_only_by_its_death() -> None:
+    from ffibench.backends._capi import LentColumn
+
+    released: list[int] = []
+    values = numpy.arange(4.0)
+    column = LentColumn(values.ctypes.data, 4, "<f8", values, lambda: released.append(1))
+    view = numpy.asarray(column)
+    assert view.base is column
+    assert copy.copy(column) is column and copy.deepcopy(column) is column
+    with pytest.raises(TypeError):
+        pickle.dumps(column)
+    with pytest.raises(TypeError):
+        column.__init__(0, 1, "<f8", None, lambda: None)  # type: ignore[misc]
+    [reference] = weakref.getweakrefs(column)
+    callback = reference.__callback__
+
+    class LookAlike:
+        def __hash__(self) -> int:
+            return hash(reference)
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __call__(self) -> None:
+            return None
+
+    other = LentColumn(values.ctypes.data, 4, "<f8", values, lambda: released.append(2))
+    [other_reference] = weakref.getweakrefs(other)
+    del other
+    gc.collect()
+    assert released == [2]
+    for argument in (reference, LookAlike(), other_reference, None):
+        callback(argument)  # type: ignore[misc]
+    assert released == [2] and view.tolist() == [0.0, 1.0, 2.0, 3.0]
+    del view, column
+    gc.collect()
+    assert released == [2, 1]
+    callback(reference)  # type: ignore[misc]
+    assert released == [2, 1]
+
+
 _LEAK_PROBE = """
 import sys
 import numpy, pyarrow

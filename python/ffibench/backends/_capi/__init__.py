@@ -14,7 +14,6 @@ library (ctypes: declared ``argtypes``; cffi: the header's declarations).
 from __future__ import annotations
 
 import array
-import functools
 import sys
 import weakref
 from typing import Any, NamedTuple
@@ -214,17 +213,30 @@ class LentColumn:
         *,
         writable: bool = False,
     ) -> None:
+        if hasattr(self, "_address"):  # a second __init__ would point a live column elsewhere
+            raise TypeError("a LentColumn describes one piece of memory, once")
         self._address, self._length, self._typestr = address, length, typestr
         self._owner = owner
         self._writable = writable
-        # The release runs from a weak reference's callback, kept in a private set. A call by
-        # hand (``ref.__callback__(ref)``) while this object lives, or a second call, does
-        # nothing: only the reference that died, still in the set, releases. The garbage
-        # collector runs weakref callbacks before any finaliser of a cycle, so another
-        # finaliser of that cycle can still reach this object after the release: the shared
-        # flag makes it refuse to describe the memory from then on.
+        # The release runs from a weak reference's callback, a plain function that finds what
+        # to release in a private registry keyed by the reference's identity: the release is
+        # reachable from no attribute of this object or of the reference, and a call by hand
+        # (``ref.__callback__(ref)``, or with any other object) while this object lives, or a
+        # second call, does nothing. The garbage collector runs weakref callbacks before any
+        # finaliser of a cycle, so another finaliser of that cycle can still reach this object
+        # after the release: the shared flag makes it refuse to describe the memory from then on.
         self._lent = [True]
-        _LENT.add(weakref.ref(self, functools.partial(_released, self._lent, release)))
+        reference = weakref.ref(self, _released)
+        _LENT[id(reference)] = (reference, self._lent, release)
+
+    def __copy__(self) -> LentColumn:
+        return self  # a copy would describe the memory without keeping it lent
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LentColumn:
+        return self
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a LentColumn cannot be pickled: pickle the array, not its base")
 
     @property
     def __array_interface__(self) -> dict[str, Any]:
@@ -239,14 +251,29 @@ class LentColumn:
         }
 
 
-#: The weak references whose death releases a :class:`LentColumn`'s memory.
-_LENT: set[weakref.ref[LentColumn]] = set()
+#: What each live :class:`LentColumn` releases, under ``id`` of the weak reference whose death
+#: releases it: that reference, the column's shared flag and its release.
+_LENT: dict[int, tuple[weakref.ref[LentColumn], list[bool], Any]] = {}
 
 
-def _released(lent: list[bool], release: Any, reference: weakref.ref[LentColumn]) -> None:
-    """A :class:`LentColumn` is gone: mark it and release its column, once."""
-    if reference() is not None or reference not in _LENT:
-        return  # called by hand while the column lives, or a second time
-    _LENT.discard(reference)
+def _released(
+    reference: object,
+    registry: dict[int, tuple[weakref.ref[LentColumn], list[bool], Any]] = _LENT,
+    reference_type: type = weakref.ref,
+) -> None:
+    """A :class:`LentColumn` is gone: mark it and release its column, once. Anything else
+    (a call by hand with a live column's reference, a look-alike, a second call) does nothing.
+    The registry and the type are bound at definition: at interpreter exit, module globals
+    may already be gone when the last callbacks run."""
+    entry = registry.get(id(reference))
+    if (
+        entry is None
+        or entry[0] is not reference
+        or type(reference) is not reference_type
+        or reference() is not None
+    ):
+        return
+    del registry[id(reference)]
+    _, lent, release = entry
     lent[0] = False
     release()

@@ -265,6 +265,8 @@ class PayrollMethods:
         """A view's ``LentColumn`` is gone."""
         table: Any = self
         with table._lock:
+            if table._views <= 0:
+                return  # never below zero, whoever calls
             table._views -= 1
             last = table._views == 0
         if last:
