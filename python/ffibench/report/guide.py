@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from ffibench._backends import BACKENDS
 from ffibench.harness.metrics import HIGHER, METRICS
+from ffibench.harness.stats import MIN_EFFECT
 from ffibench.report import format as fmt
 from ffibench.report.model import LOWER, Group, Report, Row, Speedup, is_python, row_id, speedup
 from ffibench.scenarios import REFERENCE
@@ -58,11 +59,13 @@ def _ok(row: Row | None) -> bool:
 
 
 def _wins(speedup: Speedup | None) -> bool:
-    return speedup is not None and speedup.significant and speedup.value > 1.0
+    """Significantly better, and by at least ``MIN_EFFECT`` (a gigabyte against a gigabyte and
+    a few kilobytes is significant with a tiny spread, and no win)."""
+    return speedup is not None and speedup.significant and speedup.value >= 1.0 + MIN_EFFECT
 
 
 def _loses(speedup: Speedup | None) -> bool:
-    return speedup is not None and speedup.significant and speedup.value < 1.0
+    return speedup is not None and speedup.significant and speedup.value <= 1.0 / (1.0 + MIN_EFFECT)
 
 
 def _tested(speedup: Speedup | None) -> bool:

@@ -48,7 +48,7 @@ _BACKEND_COLOURS = {
     "cffi_api": "#e7298a",
     RUST: "#6a3d9a",
 }
-_ANCHOR_COLOURS = ("#a6761d", "#1b9e77", "#7570b3", "#e6ab02", "#66a61e", "#b15928")
+_ANCHOR_COLOURS = ("#a6761d", "#1b9e77", "#7570b3", "#e6ab02", "#17becf", "#b15928", "#bcbd22")
 _GREYS = ("#555555", "#888888", "#aaaaaa", "#333333")
 _DPI = 100
 #: The longest name drawn in a plot, and the longest file name a plot gets (before ``.png``).
