@@ -9,6 +9,7 @@
 mod arrays;
 mod basic;
 mod error;
+mod events;
 mod matmul;
 mod person;
 mod words;
@@ -16,6 +17,7 @@ mod words;
 pub use arrays::*;
 pub use basic::*;
 pub use error::{Status, ffibench_last_error_errno, ffibench_last_error_message};
+pub use events::*;
 pub use matmul::*;
 pub use person::*;
 pub use words::*;

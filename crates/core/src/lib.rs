@@ -8,6 +8,7 @@
 pub mod arrays;
 pub mod basic;
 mod error;
+pub mod events;
 pub mod matmul;
 pub mod person;
 pub mod random;
