@@ -132,7 +132,7 @@ typedef struct ffibench_event {
   // The reading.
   double value;
   // UTF-8 without NUL: `payload_len` bytes, then zeros.
-  uint8_t payload[FFIBENCH_EVENT_PAYLOAD_MAX];
+  uint8_t payload[24];
 } ffibench_event;
 
 // A stream's counters: `produced == delivered + dropped + queued`.

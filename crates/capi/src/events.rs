@@ -47,7 +47,7 @@ pub struct FfiEvent {
     /// The reading.
     pub value: f64,
     /// UTF-8 without NUL: `payload_len` bytes, then zeros.
-    pub payload: [u8; FFIBENCH_EVENT_PAYLOAD_MAX],
+    pub payload: [u8; 24],
 }
 
 // The header needs the literal; the core's constant is the truth.
