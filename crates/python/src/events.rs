@@ -36,6 +36,21 @@ pub(crate) mod events {
 
     static SPEC: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
+    /// `numpy.frombuffer` and the spec's two dtypes (without, with the payload), looked up
+    /// once: a dtype made per call would cost more than a small poll.
+    static ARRAYS: PyOnceLock<(Py<PyAny>, Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+
+    fn arrays(py: Python<'_>) -> PyResult<&(Py<PyAny>, Py<PyAny>, Py<PyAny>)> {
+        ARRAYS.get_or_try_init(py, || {
+            let dtype = spec(py)?.getattr("dtype")?;
+            Ok((
+                py.import("numpy")?.getattr("frombuffer")?.unbind(),
+                dtype.call1((false,))?.unbind(),
+                dtype.call1((true,))?.unbind(),
+            ))
+        })
+    }
+
     fn spec(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
         Ok(SPEC
             .get_or_try_init(py, || py.import("ffibench.pure.events").map(Bound::unbind))?
@@ -171,9 +186,13 @@ pub(crate) mod events {
                 }
                 Ok(())
             })?;
-            let dtype = spec(py)?.call_method1("dtype", (self.inner.payload(),))?;
-            py.import("numpy")?
-                .call_method1("frombuffer", (bytes, dtype))
+            let (frombuffer, plain, with_payload) = arrays(py)?;
+            let dtype = if self.inner.payload() {
+                with_payload
+            } else {
+                plain
+            };
+            frombuffer.bind(py).call1((bytes, dtype))
         }
 
         /// Up to ``max_events`` queued events at once (``None``: all), as tuples.

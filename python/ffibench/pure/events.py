@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import ipaddress
 import math
 import operator
@@ -504,10 +505,8 @@ class EventStream:
         if self._source[0] == "udp":
             sock, wake = self._source[1], self._source[2]
             if thread is not None:
-                try:
+                with contextlib.suppress(OSError):  # if it fails, the receive's timeout wakes it
                     sock.sendto(b"", wake)
-                except OSError:
-                    pass  # the receive's timeout wakes it
         if thread is not None and thread is not threading.current_thread():
             thread.join()
         if self._source[0] == "udp":

@@ -275,9 +275,16 @@ def drive_latency(stream: Any, duration_s: float) -> Measured:
     return Measured(latencies, sequence.extra(time.thread_time_ns() - cpu))
 
 
-async def _consume(stream: Any, latencies: list[float] | None, sequence: _Sequence) -> None:
+async def _consume(
+    stream: Any,
+    latencies: list[float] | None,
+    sequence: _Sequence,
+    first: asyncio.Event | None = None,
+) -> None:
     clock = time.monotonic_ns
     async for batch in stream:
+        if first is not None:
+            first.set()
         now = clock()
         if latencies is not None:
             if hasattr(batch, "dtype"):
@@ -287,11 +294,16 @@ async def _consume(stream: Any, latencies: list[float] | None, sequence: _Sequen
         sequence.batch(batch)
 
 
-async def _bounded(stream: Any, duration_s: float, latencies: list[float] | None) -> Measured:
+async def _bounded(
+    stream: Any,
+    duration_s: float,
+    latencies: list[float] | None,
+    first: asyncio.Event | None = None,
+) -> Measured:
     sequence = _Sequence()
     cpu = time.thread_time_ns()
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(_consume(stream, latencies, sequence), duration_s)
+        await asyncio.wait_for(_consume(stream, latencies, sequence, first), duration_s)
     return Measured(latencies or [], sequence.extra(time.thread_time_ns() - cpu))
 
 
@@ -303,8 +315,11 @@ def drive_async(stream: Any, duration_s: float) -> Measured:
 async def _ticking(stream: Any, duration_s: float) -> Measured:
     late: list[float] = []
 
+    first = asyncio.Event()
+
     async def tick() -> None:
         clock = time.monotonic_ns
+        await first.wait()  # from the first batch on: the loop is consuming
         while True:
             start = clock()
             await asyncio.sleep(TICK_S)
@@ -312,7 +327,7 @@ async def _ticking(stream: Any, duration_s: float) -> Measured:
 
     ticker = asyncio.create_task(tick())
     try:
-        consumed = await _bounded(stream, duration_s, None)
+        consumed = await _bounded(stream, duration_s, None, first)
     finally:
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
