@@ -106,17 +106,17 @@ pub(crate) mod events {
     #[pymethods]
     impl PyEventStream {
         #[new]
-        #[pyo3(signature = (rate = None, capacity = 65536, policy = "block".to_owned(), seed = 0, payload = false))]
+        #[pyo3(signature = (rate = None, capacity = 65536, policy = "block", seed = 0, payload = false))]
         fn new(
             rate: Option<&Bound<'_, PyAny>>,
             capacity: i64,
-            policy: String,
+            policy: &str,
             seed: u64,
             payload: bool,
         ) -> PyResult<Self> {
             let rate = rate.map(|rate| real(rate, "rate")).transpose()?;
             let capacity = checked_capacity(capacity)?;
-            let policy = Policy::parse(&policy).map_err(PyCoreError::from)?;
+            let policy = Policy::parse(policy).map_err(PyCoreError::from)?;
             let inner = core::EventStream::synthetic(rate, capacity, policy, seed, payload)
                 .map_err(PyCoreError::from)?;
             Ok(Self { inner })
@@ -124,18 +124,18 @@ pub(crate) mod events {
 
         /// A stream of the UDP datagrams sent to ``host:port``, bound now.
         #[classmethod]
-        #[pyo3(signature = (host, port, capacity = 65536, policy = "block".to_owned(), payload = false))]
+        #[pyo3(signature = (host, port, capacity = 65536, policy = "block", payload = false))]
         fn udp(
             _cls: &Bound<'_, PyType>,
             py: Python<'_>,
             host: String,
             port: u16,
             capacity: i64,
-            policy: String,
+            policy: &str,
             payload: bool,
         ) -> PyResult<Self> {
             let capacity = checked_capacity(capacity)?;
-            let policy = Policy::parse(&policy).map_err(PyCoreError::from)?;
+            let policy = Policy::parse(policy).map_err(PyCoreError::from)?;
             let inner = py
                 .detach(|| core::EventStream::udp(&host, port, capacity, policy, payload))
                 .map_err(PyCoreError::from)?;

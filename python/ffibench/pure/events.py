@@ -424,6 +424,13 @@ class EventStream:
 
     __slots__ = ("__weakref__", "_payload", "_phase", "_port", "_shared", "_source", "_thread")
 
+    _payload: bool
+    _phase: str
+    _port: int | None
+    _shared: _Shared
+    _source: tuple[Any, ...]
+    _thread: threading.Thread | None
+
     def __new__(
         cls,
         rate: float | None = None,

@@ -121,7 +121,7 @@ def first_events(factory: Callable[..., Any], size: int | None) -> list[Event]:
     stream = factory(rate=_rate(size), capacity=CAPACITY, policy="block", seed=SEED)
     stream.start()
     try:
-        out = []
+        out: list[Event] = []
         while len(out) < CHECK_EVENTS:
             event = stream.recv(10.0)
             if event is None:
@@ -170,7 +170,7 @@ def _send(port: int, count: int, rate: float, stop: threading.Event) -> None:
             sender.sendto(datagram(time.monotonic_ns(), source, seq, value), ("127.0.0.1", port))
 
 
-def first_events_udp(factory: Callable[..., Any], size: int | None) -> list[Event]:
+def first_events_udp(factory: Any, size: int | None) -> list[Event]:
     """The first :data:`CHECK_EVENTS` events that a sender thread sends (the spec's events,
     paced at 5,000 per second) to a UDP stream bound to 127.0.0.1, with ``async for``."""
     stream = factory.udp("127.0.0.1", 0, capacity=CAPACITY, policy="block")
@@ -202,7 +202,7 @@ def streaming(function: Callable[..., Any], args: tuple[Any, ...]) -> Iterator[A
 
 
 @contextlib.contextmanager
-def udp_streaming(function: Callable[..., Any], args: tuple[Any, ...]) -> Iterator[Any]:
+def udp_streaming(function: Any, args: tuple[Any, ...]) -> Iterator[Any]:
     """A started UDP stream of the participant on 127.0.0.1 and a sender process sending it
     ``args[1]`` datagrams per second; both stopped on exit."""
     stream = function.udp("127.0.0.1", 0, capacity=CAPACITY, policy="block")

@@ -107,7 +107,7 @@ class EventStreamMethods(_Owner):
 
     __slots__ = ()
     kind = "EventStream"
-    lib: Library
+    lib: Any  # the backend's Library
 
     def _free(self, handle: Any) -> None:
         self.lib.free(handle)
