@@ -648,3 +648,11 @@ def test_a_udp_run_stops_its_sender_and_stream(tmp_path: Any) -> None:
     while _marked(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _marked(marker) == [], "a sender or a worker was left running"
+
+
+@pytest.mark.parametrize("name", ffibench.BACKENDS)
+def test_the_slowest_rate_sleeps_and_stops(name: str) -> None:
+    with stream_class(name)(rate=5e-324) as stream:  # the next event is due in 10**316 years
+        assert stream.recv(5.0) is not None  # the first is due at once
+        assert stream.recv(0.01) is None and stream.running
+    assert stream.stats() == (1, 1, 0)

@@ -44,6 +44,8 @@ pub const RATE_MAX: f64 = 1e9;
 pub const DATAGRAM_HEADER: usize = 28;
 /// The most events a producer makes under one lock of the queue.
 const CHUNK: u64 = 256;
+/// The longest a paced producer sleeps at once (it then looks again).
+const LONGEST_WAIT_S: f64 = 3600.0;
 /// How long a blocked UDP receive waits before it looks at the stop flag again (a stop also
 /// wakes it at once with an empty datagram to itself; this is only the fallback).
 const RECEIVE_SLICE: Duration = Duration::from_millis(100);
@@ -665,7 +667,10 @@ fn generate(shared: &Shared, rate: Option<f64>, seed: u64, payload: bool) {
                 let elapsed = start.elapsed().as_secs_f64();
                 let by_now = (elapsed * rate) as u64 + 1;
                 if by_now <= next {
-                    let wait = Duration::from_secs_f64((next as f64 / rate - elapsed).max(0.0));
+                    // At most an hour at a time: a tiny rate's wait may not fit a Duration.
+                    let wait = Duration::from_secs_f64(
+                        (next as f64 / rate - elapsed).clamp(0.0, LONGEST_WAIT_S),
+                    );
                     let queue = shared.lock();
                     if queue.stopping {
                         return;
@@ -870,6 +875,21 @@ mod tests {
         stream.stop();
         stream.stop();
         assert!(matches!(stream.start(), Err(CoreError::State(_))));
+    }
+
+    #[test]
+    fn the_slowest_rate_sleeps_and_stops() {
+        let stream =
+            EventStream::synthetic(Some(f64::MIN_POSITIVE), 4, Policy::Block, 0, false).unwrap();
+        stream.start().unwrap();
+        assert!(matches!(
+            stream.recv(Some(Duration::from_secs(5))),
+            Received::Event(_)
+        ));
+        thread::sleep(Duration::from_millis(20));
+        assert!(stream.is_running());
+        stream.stop();
+        assert_eq!(stream.stats().produced, 1);
     }
 
     #[test]

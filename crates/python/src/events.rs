@@ -87,6 +87,16 @@ pub(crate) mod events {
         }
     }
 
+    /// One event in the layout of `ffibench_event` (and of the spec's dtype).
+    fn write_event(out: &mut [u8], event: &Event) {
+        out[0..8].copy_from_slice(&event.timestamp_ns.to_ne_bytes());
+        out[8..12].copy_from_slice(&event.source.to_ne_bytes());
+        out[12..16].copy_from_slice(&event.payload_len.to_ne_bytes());
+        out[16..24].copy_from_slice(&event.seq.to_ne_bytes());
+        out[24..32].copy_from_slice(&event.value.to_ne_bytes());
+        out[32..56].copy_from_slice(&event.payload);
+    }
+
     impl PyEventStream {
         fn max_events(&self, max_events: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
             match max_events {
@@ -174,18 +184,22 @@ pub(crate) mod events {
             py: Python<'py>,
             max_events: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Bound<'py, PyAny>> {
-            let events = self.take(max_events)?;
-            let bytes = PyByteArray::new_with(py, events.len() * EVENT_BYTES, |buffer| {
-                for (event, out) in events.iter().zip(buffer.chunks_exact_mut(EVENT_BYTES)) {
-                    out[0..8].copy_from_slice(&event.timestamp_ns.to_ne_bytes());
-                    out[8..12].copy_from_slice(&event.source.to_ne_bytes());
-                    out[12..16].copy_from_slice(&event.payload_len.to_ne_bytes());
-                    out[16..24].copy_from_slice(&event.seq.to_ne_bytes());
-                    out[24..32].copy_from_slice(&event.value.to_ne_bytes());
-                    out[32..56].copy_from_slice(&event.payload);
-                }
+            // Written straight into the bytearray under the queue's lock (GIL held, a short
+            // section); another thread may have taken some since `len`: the rest is cut off.
+            let max = self.max_events(max_events)?.min(self.inner.len());
+            let mut taken = 0;
+            let bytes = PyByteArray::new_with(py, max * EVENT_BYTES, |buffer| {
+                let mut slots = buffer.chunks_exact_mut(EVENT_BYTES);
+                taken = self.inner.drain(max, |event| {
+                    if let Some(out) = slots.next() {
+                        write_event(out, event);
+                    }
+                });
                 Ok(())
             })?;
+            if taken < max {
+                bytes.resize(taken * EVENT_BYTES)?;
+            }
             let (frombuffer, plain, with_payload) = arrays(py)?;
             let dtype = if self.inner.payload() {
                 with_payload

@@ -362,7 +362,8 @@ def _generate(shared: _Shared, rate: float | None, seed: int, payload: bool) -> 
                 with shared.lock:
                     if shared.stopping:
                         return
-                    shared.writable.wait(max(0.0, next_seq / rate - elapsed))  # stop wakes it
+                    # stop wakes it; at most an hour at a time (a tiny rate's wait is huge)
+                    shared.writable.wait(min(max(0.0, next_seq / rate - elapsed), 3600.0))
                     if shared.stopping:
                         return
                 continue

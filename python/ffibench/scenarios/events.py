@@ -360,7 +360,7 @@ def _produce(put: Callable[[Event], None], stop: Any, rate: float | None, seed: 
     while not stop.is_set():
         due, wait = _due(start, rate, made)
         if not due:
-            time.sleep(wait)
+            time.sleep(min(wait, 0.1))  # looks at stop at least every 0.1 s
             continue
         now = time.monotonic_ns()
         for seq in range(made, made + due):
