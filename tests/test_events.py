@@ -656,3 +656,31 @@ def test_the_slowest_rate_sleeps_and_stops(name: str) -> None:
         assert stream.recv(5.0) is not None  # the first is due at once
         assert stream.recv(0.01) is None and stream.running
     assert stream.stats() == (1, 1, 0)
+
+
+@pytest.mark.parametrize("name", ffibench.BACKENDS)
+def test_two_tasks_can_consume_one_stream(name: str) -> None:
+    async def consume(stream: Any, seqs: list[int]) -> None:
+        async for batch in stream:
+            seqs.extend(batch["seq"].tolist())
+            await asyncio.sleep(0)  # let the other task in
+
+    async def main() -> tuple[list[int], list[int]]:
+        first: list[int] = []
+        second: list[int] = []
+        stream = stream_class(name)(rate=5000.0, seed=6)
+        with stream:
+            tasks = [asyncio.create_task(consume(stream, seqs)) for seqs in (first, second)]
+            await asyncio.sleep(0.2)
+        # stopped: both iterations end once the queue is drained; neither is left waiting
+        await asyncio.wait_for(asyncio.gather(*tasks), 10.0)
+        cancelled = asyncio.create_task(consume(stream_class(name)(rate=1.0), []))
+        await asyncio.sleep(0.01)
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        return first, second
+
+    first, second = asyncio.run(main())
+    assert sorted(first + second) == list(range(len(first) + len(second)))
+    assert len(first) + len(second) > 100

@@ -75,6 +75,7 @@ import socket
 import struct
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -297,7 +298,9 @@ class _Shared:
     """What the producer thread and the consumers share, under one lock."""
 
     def __init__(self, capacity: int, policy: str) -> None:
-        self.lock = threading.Lock()
+        # Re-entrant: the garbage collector may finalise (stop) a stream from its own producer
+        # thread while that thread holds the lock (it allocates under it).
+        self.lock = threading.RLock()
         self.readable = threading.Condition(self.lock)
         self.writable = threading.Condition(self.lock)
         self.events: collections.deque[Event] = collections.deque()
@@ -648,15 +651,44 @@ def _wake(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
+class _Reader:
+    """One ``add_reader`` on a loop for a file descriptor, shared by every task waiting on
+    it: a second ``add_reader`` on the same descriptor would replace the first, and the first
+    task would never wake (two tasks consuming one stream)."""
+
+    __slots__ = ("future", "waiting")
+
+    def __init__(self, future: asyncio.Future[None]) -> None:
+        self.future = future
+        self.waiting = 0
+
+
+_READERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, _Reader]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def readable(fd: int) -> None:
-    """Wait until ``fd`` is readable, with the running loop's ``add_reader`` (no thread)."""
+    """Wait until ``fd`` is readable, with the running loop's ``add_reader`` (no thread);
+    several tasks may wait on one descriptor at once."""
     loop = asyncio.get_running_loop()
-    future: asyncio.Future[None] = loop.create_future()
-    loop.add_reader(fd, _wake, future)
+    readers = _READERS.setdefault(loop, {})
+    reader = readers.get(fd)
+    if reader is None or reader.future.done():
+        if reader is not None:
+            loop.remove_reader(fd)  # it fired; its waiters are on their way out
+        reader = _Reader(loop.create_future())
+        readers[fd] = reader
+        loop.add_reader(fd, _wake, reader.future)
+    reader.waiting += 1
     try:
-        await future
+        # shielded: a cancelled waiter leaves the others' future alone
+        await asyncio.shield(reader.future)
     finally:
-        loop.remove_reader(fd)
+        reader.waiting -= 1
+        if reader.waiting == 0 and readers.get(fd) is reader:
+            del readers[fd]
+            loop.remove_reader(fd)
 
 
 class Batches:
