@@ -271,7 +271,16 @@ BAD_STREAMS: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
     ((), {"seed": 1.0}),
     ((), {"payload": 1}),
     ((), {"payload": None}),
+    ((), {"payload": numpy.int64(1)}),
+    ((numpy.int64(5),), {}),
 ]
+
+
+def test_numpy_scalars_are_read_as_the_spec_reads_them() -> None:
+    for name in ffibench.BACKENDS:
+        made = stream_class(name)(numpy.float64(5.0), numpy.int64(8), "drop", numpy.uint64(3),
+                                  numpy.bool_(True))  # fmt: skip
+        assert (made.capacity, made.payload) == (8, True), name
 
 
 @pytest.mark.parametrize(("args", "kwargs"), BAD_STREAMS)

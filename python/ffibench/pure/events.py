@@ -58,8 +58,8 @@ Arguments
     (``operator.index``), ``ValueError`` below their least, ``OverflowError`` from ``2**63``;
     ``capacity`` past :data:`CAPACITY_MAX` ``ValueError``. ``seed``: an int from 0 to
     ``2**64 - 1`` (``OverflowError`` outside). ``policy``: ``"block"`` or ``"drop"``
-    (``TypeError`` for a non-str). ``payload``: a ``bool``. ``port``: an int, ``OverflowError``
-    outside 0 to 65535 (as ``socket.bind`` says).
+    (``TypeError`` for a non-str). ``payload``: a ``bool`` (NumPy's ``bool_`` too).
+    ``port``: an int, ``OverflowError`` outside 0 to 65535 (as ``socket.bind`` says).
 """
 
 from __future__ import annotations
@@ -250,10 +250,13 @@ def check_seed(seed: object) -> int:
 
 
 def check_flag(value: object, name: str) -> bool:
-    """A ``bool``."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be bool, not {type(value).__name__}")
-    return value
+    """A ``bool`` (or NumPy's ``bool_``, as PyO3 reads a ``bool``)."""
+    if isinstance(value, bool):
+        return value
+    kind = type(value)
+    if kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool"):
+        return bool(value)
+    raise TypeError(f"{name} must be bool, not {kind.__name__}")
 
 
 def check_host(host: object) -> str:
