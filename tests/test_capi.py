@@ -63,13 +63,15 @@ def test_status_codes_match_the_header() -> None:
 
 # pycparser needs the fixed-width types declared; their sizes come from ctypes below.
 _PRELUDE = """
-typedef int int64_t; typedef int uint64_t; typedef int uint32_t; typedef int uint8_t;
+typedef int int64_t; typedef int uint64_t; typedef int uint32_t; typedef int uint16_t;
+typedef int uint8_t;
 typedef int size_t; typedef int bool; typedef int uintptr_t;
 """
 _SCALARS: dict[str, Any] = {
     "int64_t": ctypes.c_int64,
     "uint64_t": ctypes.c_uint64,
     "uint32_t": ctypes.c_uint32,
+    "uint16_t": ctypes.c_uint16,
     "uint8_t": ctypes.c_uint8,
     "size_t": ctypes.c_size_t,
     "bool": ctypes.c_bool,
@@ -105,6 +107,13 @@ def _same_type(declared: Any, c_type: c_ast.Node, structs: dict[str, c_ast.Struc
         if name == "void":
             return declared is None
         return declared is _SCALARS[name]
+    if isinstance(c_type, c_ast.ArrayDecl):  # a struct's fixed array (an event's payload)
+        return (
+            isinstance(declared, type)
+            and issubclass(declared, ctypes.Array)
+            and declared._length_ == int(c_type.dim.value)
+            and _same_type(declared._type_, c_type.type, structs)
+        )
     if isinstance(c_type, c_ast.PtrDecl):
         if declared is ctypes.c_void_p:  # any pointer may be passed as an address
             return True

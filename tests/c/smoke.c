@@ -174,6 +174,28 @@ int main(void) {
     CHECK(ffibench_buffer_new(1, FFIBENCH_DTYPE_FLOAT64, 0, NULL, &view) == FFIBENCH_STATUS_NULL_POINTER);
     ffibench_buffer_free(NULL);
 
+    ffibench_event_stream *stream = NULL;
+    CHECK(ffibench_event_stream_new(false, 0.0, 16, FFIBENCH_POLICY_BLOCK, 7, true, &stream) == FFIBENCH_STATUS_OK);
+    CHECK(ffibench_event_stream_start(stream) == FFIBENCH_STATUS_OK);
+    CHECK(ffibench_event_stream_start(stream) == FFIBENCH_STATUS_INVALID_STATE);
+    ffibench_event events[8];
+    int outcome = -1;
+    CHECK(ffibench_event_stream_recv(stream, 5000000000, events, &outcome) == FFIBENCH_STATUS_OK);
+    CHECK(outcome == FFIBENCH_RECEIVED_EVENT && events[0].seq == 0 && events[0].payload_len > 0);
+    size_t taken = 0;
+    CHECK(ffibench_event_stream_poll(stream, events, 8, &taken) == FFIBENCH_STATUS_OK && taken <= 8);
+    for (size_t i = 0; i < taken; i++) {
+        CHECK(events[i].seq == i + 1);
+    }
+    int fd = -1;
+    CHECK(ffibench_event_stream_fd(stream, &fd) == FFIBENCH_STATUS_OK && fd >= 0);
+    CHECK(ffibench_event_stream_stop(stream) == FFIBENCH_STATUS_OK);
+    ffibench_event_stats counters;
+    CHECK(ffibench_event_stream_stats(stream, &counters) == FFIBENCH_STATUS_OK);
+    CHECK(counters.dropped == 0 && counters.delivered == taken + 1);
+    ffibench_event_stream_free(stream);
+    CHECK(ffibench_event_stream_new(true, -1.0, 16, FFIBENCH_POLICY_DROP, 0, false, &stream) == FFIBENCH_STATUS_INVALID_VALUE);
+
     if (failures == 0) {
         printf("smoke: ok\n");
     }

@@ -47,6 +47,24 @@
 // `dtype` of [`ffibench_buffer_new`]: uint8, the top byte of each draw.
 #define FFIBENCH_DTYPE_UINT8 3
 
+// The longest payload of an event, in bytes.
+#define FFIBENCH_EVENT_PAYLOAD_MAX 24
+
+// A full queue blocks the producer: no event is lost.
+#define FFIBENCH_POLICY_BLOCK 0
+
+// A full queue drops the new event and counts it.
+#define FFIBENCH_POLICY_DROP 1
+
+// `ffibench_event_stream_recv` wrote an event.
+#define FFIBENCH_RECEIVED_EVENT 0
+
+// `ffibench_event_stream_recv` found none before its timeout.
+#define FFIBENCH_RECEIVED_TIMED_OUT 1
+
+// `ffibench_event_stream_recv`: the stream is stopped and empty; no event will come.
+#define FFIBENCH_RECEIVED_ENDED 2
+
 // The oldest age (`age` of an `ffibench_person` is `0..=FFIBENCH_PERSON_AGE_MAX`).
 #define FFIBENCH_PERSON_AGE_MAX 150
 
@@ -76,10 +94,16 @@ typedef enum ffibench_status {
   // A file could not be opened or read; [`ffibench_last_error_errno`] gives the OS error
   // number (Python: the `OSError` subclass it names, such as `FileNotFoundError`).
   FFIBENCH_STATUS_IO = 7,
+  // The object is not in a state that allows the call, such as a stream started twice
+  // (Python: `RuntimeError`).
+  FFIBENCH_STATUS_INVALID_STATE = 8,
 } ffibench_status;
 
 // Values made by the library: opaque, freed with [`ffibench_buffer_free`].
 typedef struct ffibench_buffer ffibench_buffer;
+
+// An event source on a Rust thread with a bounded queue. Opaque.
+typedef struct ffibench_event_stream ffibench_event_stream;
 
 // A key-value store with optional least-recently-used eviction. Opaque.
 typedef struct ffibench_kv_store ffibench_kv_store;
@@ -119,6 +143,32 @@ typedef struct ffibench_buffer_view {
   // Their size in bytes.
   size_t nbytes;
 } ffibench_buffer_view;
+
+// One event (56 bytes, no padding).
+typedef struct ffibench_event {
+  // When it was made, in ns of CLOCK_MONOTONIC.
+  int64_t timestamp_ns;
+  // The source's id.
+  uint32_t source;
+  // The bytes of `payload` in use (0: none).
+  uint32_t payload_len;
+  // The sequence number, from 0 in the order the source made them.
+  uint64_t seq;
+  // The reading.
+  double value;
+  // UTF-8 without NUL: `payload_len` bytes, then zeros.
+  uint8_t payload[24];
+} ffibench_event;
+
+// A stream's counters: `produced == delivered + dropped + queued`.
+typedef struct ffibench_event_stats {
+  // Events made or received, dropped ones included.
+  uint64_t produced;
+  // Events handed to the caller.
+  uint64_t delivered;
+  // Events dropped (a full queue under the dropping policy, a malformed datagram).
+  uint64_t dropped;
+} ffibench_event_stats;
 
 // A person: read the fields directly; write them with `ffibench_person_set_*`.
 //
@@ -372,6 +422,122 @@ int ffibench_last_error_errno(void);
 // The message of the last failed call on this thread: a NUL-terminated UTF-8 string, valid
 // until the next failing call on the same thread. Empty when nothing has failed yet.
 const char *ffibench_last_error_message(void);
+
+// Makes a synthetic stream (not started): `rate` events per second when `paced`, else flat
+// out; a queue of `capacity` events; `policy` one of `FFIBENCH_POLICY_*`; the generator of
+// `seed`; the text payload when `payload`.
+//
+// # Safety
+//
+// `out` NULL or writable.
+enum ffibench_status ffibench_event_stream_new(bool paced,
+                                               double rate,
+                                               size_t capacity,
+                                               int policy_code,
+                                               uint64_t seed,
+                                               bool payload,
+                                               struct ffibench_event_stream **out);
+
+// Makes a UDP stream (not started), bound now to the IPv4 address given as `host_len` bytes
+// of text at `host` and `port` (0: the kernel picks; `_port` says which).
+// `FFIBENCH_STATUS_IO` with the OS error number when it cannot bind (a port in use).
+//
+// # Safety
+//
+// `host` must point to `host_len` readable bytes; `out` NULL or writable.
+enum ffibench_status ffibench_event_stream_udp(const char *host,
+                                               size_t host_len,
+                                               uint16_t port,
+                                               size_t capacity,
+                                               int policy_code,
+                                               bool payload,
+                                               struct ffibench_event_stream **out);
+
+// Stops (joining its thread) and frees a stream. NULL is ignored.
+//
+// # Safety
+//
+// `stream` must be NULL or a live handle, freed only here, used by no other thread now.
+void ffibench_event_stream_free(struct ffibench_event_stream *stream);
+
+// Starts the producer thread; `FFIBENCH_STATUS_INVALID_STATE` if it was started before.
+//
+// # Safety
+//
+// `stream` must be a live handle.
+enum ffibench_status ffibench_event_stream_start(const struct ffibench_event_stream *stream);
+
+// Stops the producer and joins its thread; the queued events stay to be taken. Does nothing
+// the second time.
+//
+// # Safety
+//
+// `stream` must be a live handle.
+enum ffibench_status ffibench_event_stream_stop(const struct ffibench_event_stream *stream);
+
+// Takes up to `max` queued events at once into `out` and writes how many to `count`.
+//
+// # Safety
+//
+// `stream` a live handle; `out` `max` writable `ffibench_event` (NULL when `max` is 0);
+// `count` NULL or writable.
+enum ffibench_status ffibench_event_stream_poll(const struct ffibench_event_stream *stream,
+                                                struct ffibench_event *out,
+                                                size_t max,
+                                                size_t *count);
+
+// Waits up to `timeout_ns` (negative: as long as it takes) for the next event. Writes to
+// `outcome` one of `FFIBENCH_RECEIVED_*`, and the event to `out` when there is one.
+//
+// # Safety
+//
+// `stream` a live handle; `out` and `outcome` NULL or writable.
+enum ffibench_status ffibench_event_stream_recv(const struct ffibench_event_stream *stream,
+                                                int64_t timeout_ns,
+                                                struct ffibench_event *out,
+                                                int *outcome);
+
+// Writes the counters to `out`.
+//
+// # Safety
+//
+// `stream` a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_event_stream_stats(const struct ffibench_event_stream *stream,
+                                                 struct ffibench_event_stats *out);
+
+// Writes the number of queued events to `out`.
+//
+// # Safety
+//
+// `stream` a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_event_stream_pending(const struct ffibench_event_stream *stream,
+                                                   size_t *out);
+
+// Writes the stream's state: `running` (started and not stopped) and `stopped` (stop was
+// called: no event will come but those queued).
+//
+// # Safety
+//
+// `stream` a live handle; `running` and `stopped` NULL or writable.
+enum ffibench_status ffibench_event_stream_state(const struct ffibench_event_stream *stream,
+                                                 bool *running,
+                                                 bool *stopped);
+
+// Writes the eventfd that is readable while an event is queued or the stream is stopped.
+// It belongs to the stream: wait on it, never read, write or close it.
+//
+// # Safety
+//
+// `stream` a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_event_stream_fd(const struct ffibench_event_stream *stream, int *out);
+
+// Writes the UDP port the stream is bound to (0 for a synthetic stream).
+//
+// # Safety
+//
+// `stream` a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_event_stream_port(const struct ffibench_event_stream *stream,
+                                                uint16_t *out);
 
 // Writes the product of the `a_rows x a_cols` matrix `a` and the `b_rows x b_cols` matrix
 // `b` (`a_cols == b_rows`, else `INVALID_VALUE`) into `out`, row-major.

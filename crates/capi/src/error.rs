@@ -27,6 +27,9 @@ pub enum Status {
     /// A file could not be opened or read; [`ffibench_last_error_errno`] gives the OS error
     /// number (Python: the `OSError` subclass it names, such as `FileNotFoundError`).
     Io = 7,
+    /// The object is not in a state that allows the call, such as a stream started twice
+    /// (Python: `RuntimeError`).
+    InvalidState = 8,
 }
 
 /// Why a call failed, before it is flattened to a status and a message.
@@ -70,6 +73,7 @@ pub(crate) fn record(failure: Failure) -> Status {
                 CoreError::InvalidValue(_) => Status::InvalidValue,
                 CoreError::Overflow(_) => Status::Overflow,
                 CoreError::OutOfMemory { .. } | CoreError::Io { .. } => Status::OutOfMemory,
+                CoreError::State(_) => Status::InvalidState,
             };
             (status, error.to_string())
         }

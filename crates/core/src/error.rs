@@ -5,7 +5,7 @@ use thiserror::Error;
 /// Why a core function refused its input or could not finish.
 ///
 /// Each variant maps to one documented Python exception: `InvalidValue` to `ValueError`,
-/// `Overflow` to `OverflowError`, `OutOfMemory` to `MemoryError`.
+/// `Overflow` to `OverflowError`, `OutOfMemory` to `MemoryError`, `State` to `RuntimeError`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CoreError {
     /// An argument has the right type but a value the operation does not accept.
@@ -25,6 +25,9 @@ pub enum CoreError {
         /// The file.
         path: String,
     },
+    /// The object is not in a state that allows the call (a stream started twice).
+    #[error("{0}")]
+    State(String),
     /// An allocation the operation needs could not be made.
     #[error("could not allocate {bytes} bytes")]
     OutOfMemory {

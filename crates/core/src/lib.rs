@@ -9,6 +9,7 @@ pub mod arrays;
 pub mod basic;
 pub mod buffers;
 mod error;
+pub mod events;
 pub mod matmul;
 pub mod person;
 pub mod random;

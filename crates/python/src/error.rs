@@ -2,7 +2,7 @@
 
 use ffibench_core::CoreError;
 use pyo3::PyErr;
-use pyo3::exceptions::{PyMemoryError, PyOSError, PyOverflowError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyOSError, PyOverflowError, PyRuntimeError, PyValueError};
 
 /// A core error on its way to Python; `?` on a core result converts into it.
 #[derive(Debug)]
@@ -21,6 +21,7 @@ impl From<PyCoreError> for PyErr {
             CoreError::InvalidValue(_) => PyValueError::new_err(message),
             CoreError::Overflow(_) => PyOverflowError::new_err(message),
             CoreError::OutOfMemory { .. } => PyMemoryError::new_err(message),
+            CoreError::State(_) => PyRuntimeError::new_err(message),
             // OSError(errno, strerror, filename): Python picks the subclass from errno.
             CoreError::Io {
                 errno,

@@ -9,12 +9,15 @@ mod basic;
 mod buffer;
 mod buffers;
 mod error;
+mod events;
 mod matmul;
 mod person;
 mod words;
 
 /// The scenario submodules of `ffibench._native`, one per scenario.
-const SUBMODULES: &[&str] = &["basic", "person", "arrays", "words", "buffers", "matmul"];
+const SUBMODULES: &[&str] = &[
+    "basic", "person", "arrays", "words", "buffers", "events", "matmul",
+];
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
@@ -83,6 +86,8 @@ mod native {
     use super::basic::basic;
     #[pymodule_export]
     use super::buffers::buffers;
+    #[pymodule_export]
+    use super::events::events;
     #[pymodule_export]
     use super::matmul::matmul;
     #[pymodule_export]

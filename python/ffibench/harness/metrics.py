@@ -47,6 +47,8 @@ METRICS: dict[str, Metric] = {
     ),
     **{name: Metric("ns", LOWER, what) for name, what in _LATENCY.items()},
     "latency_count": Metric("items", NEITHER, "items whose latency was measured"),
+    "cpu_ns_per_item": Metric("ns", LOWER, "CPU time of the consuming thread per item"),
+    "items_lost": Metric("items", LOWER, "items missing from the sequence a consumer got"),
     "requests_per_s": Metric("requests/s", HIGHER, "requests answered per second"),
     "requests": Metric("requests", NEITHER, "requests answered in the run"),
     "errors_connect": Metric("errors", LOWER, "connections that failed"),

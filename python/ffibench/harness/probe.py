@@ -125,6 +125,13 @@ def latency_metrics(latencies: Sequence[float]) -> dict[str, float]:
     return metrics
 
 
+def _measured(found: Any) -> tuple[Any, dict[str, float]]:
+    """A drive's figure and its extra metrics (a :class:`~ffibench.scenarios.Measured`)."""
+    if isinstance(found, scenarios.Measured):
+        return found.value, {name: float(value) for name, value in found.extra.items()}
+    return found, {}
+
+
 @contextlib.contextmanager
 def subject_of(
     operation: Operation, function: Callable[..., Any], args: tuple[Any, ...], anchor: bool = False
@@ -154,12 +161,14 @@ def measure(
         with subject_of(operation, function, args, anchor) as subject:
             start = time.perf_counter()
             if kind == "latency":
-                latencies = (bounded.drive or _default_latency)(subject, duration_s)
-                return latency_metrics(latencies)  # type: ignore[arg-type]
-            count = (bounded.drive or _default_count)(subject, duration_s)
+                latencies, extra = _measured(
+                    (bounded.drive or _default_latency)(subject, duration_s)
+                )
+                return {**latency_metrics(latencies), **extra}  # type: ignore[arg-type]
+            count, extra = _measured((bounded.drive or _default_count)(subject, duration_s))
             elapsed = time.perf_counter() - start
         name = "bytes_per_s" if bounded.unit == "bytes" else "items_per_s"
-        return {name: float(count) / elapsed}  # type: ignore[arg-type]
+        return {name: float(count) / elapsed, **extra}  # type: ignore[arg-type]
     if kind == "load":
         load = operation.load_run
         with subject_of(operation, function, args, anchor) as url:

@@ -117,6 +117,7 @@ def metric_label(name: str) -> str:
         "peak_rss_bytes": "peak",
         "extra_rss_bytes": "extra",
         "retained_rss_bytes": "retained",
+        "cpu_ns_per_item": "CPU/item",
     }
     if name in labels:
         return labels[name]
@@ -137,12 +138,19 @@ def format_detail(figure: Figure) -> str:
     value = format_value(figure.median, figure.unit)
     if figure.name.startswith("errors_"):
         return f"{value} {label}"
+    if figure.name == "items_lost":  # any process that lost one says so
+        return f"{max(figure.processes, default=figure.median):,.0f} lost"
     return f"{label} {value}" if label else value
 
 
 def details(figures: tuple[Figure, ...]) -> str:
-    """A row's secondary figures, errors left out when there are none."""
-    shown = [f for f in figures if not (f.name.startswith("errors_") and f.median == 0)]
+    """A row's secondary figures, errors (and lost items) left out when there are none."""
+    shown = [
+        f
+        for f in figures
+        if not (f.name.startswith("errors_") and f.median == 0)
+        and not (f.name == "items_lost" and max(f.processes, default=f.median) == 0)
+    ]
     return ", ".join(format_detail(figure) for figure in shown)
 
 

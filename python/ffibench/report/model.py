@@ -46,6 +46,8 @@ DETAILS = (
     "latency_p99_ns",
     "latency_p999_ns",
     "latency_max_ns",
+    "cpu_ns_per_item",
+    "items_lost",
     "errors_connect",
     "errors_read",
     "errors_write",

@@ -26,6 +26,7 @@ __all__ = [
     "Benchmark",
     "Bounded",
     "Load",
+    "Measured",
     "Operation",
     "Participant",
     "Scenario",
@@ -104,15 +105,32 @@ class Bounded:
     operation, the number of items done. ``subject`` is what the operation's ``lifecycle``
     yields (a queue, a stream, a URL), or without one a callable running the operation once.
     Without ``drive``, the harness calls that callable over and over for ``duration_s`` and
-    times each call. ``unit`` names the items (``items`` or ``bytes``) of a throughput.
+    times each call. ``unit`` names the items (``items`` or ``bytes``) of a throughput. A
+    drive that measures more returns a :class:`Measured`.
     """
 
-    drive: Callable[[Any, float], Sequence[float] | int] | None = None
+    drive: Callable[[Any, float], Sequence[float] | int | Measured] | None = None
     duration_s: float = 2.0
     quick_duration_s: float = 0.5
     repetitions: int = 5
     quick_repetitions: int = 3
     unit: str = "items"
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a bounded ``drive`` returns when it measures more than its kind's own figure:
+    ``value`` (the latencies, or the count of items) and ``extra`` metrics, by names of
+    :data:`ffibench.harness.metrics.METRICS` (the consumer's CPU time per item, items lost).
+
+    Examples
+    --------
+    >>> Measured(1000, {"cpu_ns_per_item": 850.0}).extra["cpu_ns_per_item"]
+    850.0
+    """
+
+    value: Sequence[float] | int
+    extra: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

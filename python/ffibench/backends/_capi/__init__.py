@@ -39,6 +39,7 @@ STATUS_EXCEPTIONS: dict[int, type[Exception]] = {
     5: ValueError,  # FFIBENCH_STATUS_NULL_POINTER
     6: RuntimeError,  # FFIBENCH_STATUS_PANIC: a bug in ffibench, reported, never a crash
     7: OSError,  # FFIBENCH_STATUS_IO: see os_error, which adds the errno and the file
+    8: RuntimeError,  # FFIBENCH_STATUS_INVALID_STATE: a stream started twice
 }
 #: ``FFIBENCH_STATUS_IO``: a file could not be opened or read.
 STATUS_IO = 7
