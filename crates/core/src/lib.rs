@@ -7,6 +7,7 @@
 
 pub mod arrays;
 pub mod basic;
+pub mod documents;
 mod error;
 pub mod matmul;
 pub mod person;
