@@ -10,7 +10,7 @@ from types import ModuleType
 #: extension; they share their wrapper code (``backends/_cffi``).
 BACKENDS: tuple[str, ...] = ("python", "pyo3", "ctypes", "cffi_abi", "cffi_api")
 #: The scenarios implemented so far, in DESIGN.md's order.
-SCENARIOS: tuple[str, ...] = ("basic", "person", "arrays", "words", "matmul")
+SCENARIOS: tuple[str, ...] = ("basic", "person", "arrays", "words", "documents", "matmul")
 
 
 class Backend:

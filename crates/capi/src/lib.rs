@@ -8,6 +8,7 @@
 
 mod arrays;
 mod basic;
+mod documents;
 mod error;
 mod matmul;
 mod person;
@@ -15,6 +16,7 @@ mod words;
 
 pub use arrays::*;
 pub use basic::*;
+pub use documents::*;
 pub use error::{Status, ffibench_last_error_errno, ffibench_last_error_message};
 pub use matmul::*;
 pub use person::*;

@@ -7,13 +7,14 @@
 mod arrays;
 mod basic;
 mod buffer;
+mod documents;
 mod error;
 mod matmul;
 mod person;
 mod words;
 
 /// The scenario submodules of `ffibench._native`, one per scenario.
-const SUBMODULES: &[&str] = &["basic", "person", "arrays", "words", "matmul"];
+const SUBMODULES: &[&str] = &["basic", "person", "arrays", "words", "documents", "matmul"];
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
@@ -80,6 +81,8 @@ mod native {
     use super::arrays::arrays;
     #[pymodule_export]
     use super::basic::basic;
+    #[pymodule_export]
+    use super::documents::documents;
     #[pymodule_export]
     use super::matmul::matmul;
     #[pymodule_export]

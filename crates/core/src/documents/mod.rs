@@ -33,6 +33,9 @@ use crate::{CoreError, CoreResult};
 pub use archive::{ALIGNMENT, AlignedVec, access, access_unchecked, aligned_copy, is_aligned};
 pub use generate::{MAX_SIZE, generate};
 
+/// An archived `i64` (little-endian, whatever the machine).
+pub type ArchivedI64 = rkyv::Archived<i64>;
+
 /// The most a sequence reserves before its items are read: a length prefix is a claim, not a
 /// fact, until the items are there.
 pub const RESERVE_BYTES: usize = 1 << 16;
