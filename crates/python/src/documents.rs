@@ -228,6 +228,33 @@ pub(crate) mod documents {
     }
 
     fn layer(value: &Bound<'_, PyAny>, path: Path<'_>) -> PyResult<Layer> {
+        // The hot record (one per layer): its four fields looked up one by one, with no
+        // array in between; any fault is then reported by the general reader, in its order.
+        let py = value.py();
+        let Ok(dict) = value.cast::<PyDict>() else {
+            return Err(expected(path, "dict", value));
+        };
+        let (Some(name), Some(kind), Some(shape), Some(parameters)) = (
+            dict.get_item(intern!(py, "name"))?,
+            dict.get_item(intern!(py, "kind"))?,
+            dict.get_item(intern!(py, "shape"))?,
+            dict.get_item(intern!(py, "parameters"))?,
+        ) else {
+            return Err(layer_fault(value, path));
+        };
+        if dict.len() != LAYER_FIELDS.len() {
+            return Err(layer_fault(value, path));
+        }
+        Ok(Layer {
+            name: text(&name, Path::Field(&path, "name"))?,
+            kind: text(&kind, Path::Field(&path, "kind"))?,
+            shape: list(&shape, Path::Field(&path, "shape"), integer)?,
+            parameters: integer(&parameters, Path::Field(&path, "parameters"))?,
+        })
+    }
+
+    /// The error of a layer whose keys are wrong (missing or unknown), as the spec words it.
+    fn layer_fault(value: &Bound<'_, PyAny>, path: Path<'_>) -> PyErr {
         let py = value.py();
         let names = [
             intern!(py, "name"),
@@ -235,13 +262,10 @@ pub(crate) mod documents {
             intern!(py, "shape"),
             intern!(py, "parameters"),
         ];
-        let [name, kind, shape, parameters] = fields(value, names, path)?;
-        Ok(Layer {
-            name: text(&name, Path::Field(&path, "name"))?,
-            kind: text(&kind, Path::Field(&path, "kind"))?,
-            shape: list(&shape, Path::Field(&path, "shape"), integer)?,
-            parameters: integer(&parameters, Path::Field(&path, "parameters"))?,
-        })
+        match fields(value, names, path) {
+            Err(error) => error,
+            Ok(_) => PyValueError::new_err(format!("{path}: invalid layer")),
+        }
     }
 
     /// `value` read as a document, checked as the spec checks it.

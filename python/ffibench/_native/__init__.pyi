@@ -3,10 +3,11 @@
 # run time the extension module beside it is imported, never this folder.
 from ffibench._native import arrays as arrays
 from ffibench._native import basic as basic
+from ffibench._native import documents as documents
 from ffibench._native import matmul as matmul
 from ffibench._native import person as person
 from ffibench._native import words as words
 
-__all__ = ["arrays", "basic", "build_info", "matmul", "person", "words"]
+__all__ = ["arrays", "basic", "build_info", "documents", "matmul", "person", "words"]
 
 def build_info() -> dict[str, str]: ...

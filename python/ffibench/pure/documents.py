@@ -65,9 +65,9 @@ The view
     the list or dict it stands for: ``len``, indexing (a list's by an int, negative counted
     from the end, ``IndexError`` past it; a map's or a layer's by a str key, ``KeyError``
     for one it lacks, whatever its type), and iteration (a list's items, a map's keys).
-    Here they are the list or dict itself; the Rust backends return views that read the
-    archive on demand. ``view.to_dict()`` is the whole document. Slicing is not part of the
-    contract.
+    Here they are the parsed record's own lists and dicts (not to be changed); the Rust
+    backends return views that read the archive on demand. ``view.to_dict()`` is the whole
+    document. Slicing is not part of the contract.
 
 bincode, byte by byte
     Integers are varints: an unsigned value below 251 is one byte; otherwise a byte 251, 252
@@ -83,10 +83,13 @@ bincode, byte by byte
 Objects
     ``Document()`` (or ``Document.__new__(Document)``) is the empty document: ``""``, ``0``,
     ``""``, ``None``, ``None``, ``{}``, ``[]``, ``{}``, ``[]``. A document is immutable; copies
-    and pickles are new documents, rebuilt from its JSON.
+    and pickles are new documents, rebuilt from its JSON (a view's, from its archive). Neither
+    class can be subclassed (``TypeError``), as a frozen Rust type cannot hand a subclass its
+    value.
 
 :func:`generate` makes the document of a size: about ``size`` bytes of JSON, the same from a
-seed in every backend (the counter-based SplitMix64 of scenario 3, :func:`ffibench.pure.arrays.draw`).
+seed in every backend (the counter-based SplitMix64 of scenario 3,
+:func:`ffibench.pure.arrays.draw`).
 """
 
 from __future__ import annotations
@@ -171,7 +174,7 @@ def generate(size: int, seed: int) -> dict[str, Any]:
     --------
     >>> d = generate(1_000, 7)
     >>> d["name"], d["layers"][0]["kind"], d["metrics"]["loss"][:3]
-    ('model-17591', 'conv2d', [-0.0, 5e-324, 1.7976931348623157e+308])
+    ('model-74487', 'dense', [-0.0, 5e-324, 1.7976931348623157e+308])
     """
     size, seed = check_generate(size, seed)
     n_hyper, n_layers, n_metrics, points, n_tags = counts(size)
@@ -394,9 +397,7 @@ def _parse_json(data: object) -> Any:
         try:
             text = bytes.decode(data, "utf-8")
         except UnicodeDecodeError as error:
-            raise ValueError(
-                f"invalid UTF-8 at byte {error.start}: {error.reason}"
-            ) from None
+            raise ValueError(f"invalid UTF-8 at byte {error.start}: {error.reason}") from None
     elif isinstance(data, str):
         text = str.__str__(data)
         if not text.isascii():
@@ -421,9 +422,9 @@ def _parse_json(data: object) -> Any:
 
 
 def _dump_json(record: dict[str, Any]) -> bytes:
-    return json.dumps(
-        record, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 # -- bincode ----------------------------------------------------------------------------------
@@ -545,9 +546,7 @@ class _Reader:
         n = self.varint(path)
         if n * smallest_item > len(self.data) - self.position:
             self.position = start
-            raise self.fail(
-                path, f"claims {n} items, only {len(self.data) - start} bytes are left"
-            )
+            raise self.fail(path, f"claims {n} items, only {len(self.data) - start} bytes are left")
         return n
 
     def text(self, path: str) -> str:
@@ -687,6 +686,9 @@ class Document:
 
     _record: dict[str, Any]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        raise TypeError("type 'Document' is not an acceptable base type")
+
     def __new__(cls) -> Document:
         document = super().__new__(cls)
         document._record = _EMPTY
@@ -748,13 +750,16 @@ class DocumentView:
     --------
     >>> view = DocumentView(Document.from_dict(generate(1_000, 7)).to_archive())
     >>> view["layers"][3]["shape"], len(view["tags"])
-    ([385], 3)
+    ([357], 2)
     """
 
     __slots__ = ("__weakref__", "_data", "_record")
 
     _record: dict[str, Any]
     _data: bytes
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        raise TypeError("type 'DocumentView' is not an acceptable base type")
 
     def __new__(cls, data: bytes | bytearray | memoryview) -> DocumentView:
         if not isinstance(data, bytes | bytearray | memoryview):

@@ -44,7 +44,6 @@ from typing import Any
 
 from ffibench.pure.documents import (
     Document,
-    DocumentView,
     decode_bincode,
     generate,
 )
@@ -314,11 +313,9 @@ def _msgspec() -> dict[str, type]:
 
 def _pydantic() -> type | None:
     try:
-        import pydantic
+        from ffibench.scenarios._documents_models import ModelDocument as Model
     except ImportError:
         return None
-
-    from ffibench.scenarios._documents_models import ModelDocument as Model
 
     serializer = Model.__pydantic_serializer__
 
@@ -558,7 +555,9 @@ def _anchors() -> tuple[Anchor, ...]:
                 "msgspec:struct",
                 "a typed msgspec.Struct, strict: msgspec.convert from a dict, "
                 "msgspec.json.decode(type=...), to_builtins, encode",
-                dict.fromkeys(("from_dict", "to_dict", "from_json", "to_json"), typed["msgspec:struct"]),
+                dict.fromkeys(
+                    ("from_dict", "to_dict", "from_json", "to_json"), typed["msgspec:struct"]
+                ),
             ),
             Anchor(
                 "msgspec:msgpack",

@@ -11,6 +11,47 @@ use crate::CoreResult;
 /// writes (every archived type here needs 8 or less).
 pub const ALIGNMENT: usize = 16;
 
+/// A failed check with bytecheck's trail of where it was (rancor's own `Error` keeps no
+/// message in a release build, and its `BoxedError` no trail).
+#[derive(Debug)]
+struct CheckError {
+    message: String,
+    trail: Vec<String>,
+}
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.message)?;
+        for step in &self.trail {
+            write!(formatter, "; {step}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+impl rancor::Trace for CheckError {
+    fn trace<R>(mut self, trace: R) -> Self
+    where
+        R: std::fmt::Debug + std::fmt::Display + Send + Sync + 'static,
+    {
+        if self.trail.len() < 8 {
+            self.trail.push(trace.to_string());
+        }
+        self
+    }
+}
+
+impl rancor::Source for CheckError {
+    fn new<T: std::error::Error + Send + Sync + 'static>(source: T) -> Self {
+        Self {
+            message: source.to_string(),
+            trail: Vec::new(),
+        }
+    }
+}
+
 /// The archive of `document`.
 pub(super) fn to_archive(document: &Document) -> CoreResult<AlignedVec> {
     rkyv::to_bytes::<rancor::Error>(document).map_err(|error| invalid("archive", error))
@@ -32,13 +73,23 @@ pub fn aligned_copy(bytes: &[u8]) -> AlignedVec {
 /// tag and UTF-8 string within the buffer), then finite floats and unique keys.
 /// `InvalidValue` saying where; `bytes` must be aligned ([`is_aligned`], else refused).
 pub fn access(bytes: &[u8]) -> CoreResult<&ArchivedDocument> {
+    let least = std::mem::size_of::<ArchivedDocument>();
+    if bytes.len() < least {
+        return Err(invalid(
+            "archive",
+            format_args!(
+                "{} bytes, too short for a document ({least} at least)",
+                bytes.len()
+            ),
+        ));
+    }
     if !is_aligned(bytes) {
         return Err(invalid(
             "archive",
             format_args!("not aligned to {ALIGNMENT} bytes (copy it first)"),
         ));
     }
-    let document = rkyv::access::<ArchivedDocument, rancor::Error>(bytes)
+    let document = rkyv::access::<ArchivedDocument, CheckError>(bytes)
         .map_err(|error| invalid("archive", format_args!("invalid archive: {error}")))?;
     check(document)?;
     Ok(document)

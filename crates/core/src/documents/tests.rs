@@ -114,3 +114,26 @@ fn python_repr_of_keys() {
     assert_eq!(py_repr("it's"), "\"it's\"");
     assert_eq!(py_repr("a\nb"), "'a\\nb'");
 }
+
+#[test]
+fn archive_errors_say_where() {
+    let document = generate(10_000, 3).unwrap();
+    let archive = document.to_archive().unwrap();
+    let mut piece = aligned_copy(&archive);
+    // a string's length in the middle of the archive, made to run past the end
+    let at = archive.len() / 2 / 8 * 8;
+    for byte in &mut piece[at..at + 16] {
+        *byte = 0x7f;
+    }
+    match access(&piece) {
+        Err(CoreError::InvalidValue(message)) => {
+            assert!(
+                message.starts_with("archive: invalid archive: "),
+                "{message}"
+            );
+            assert!(message.contains("; "), "{message}");
+        }
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("half an archive passed"),
+    }
+}

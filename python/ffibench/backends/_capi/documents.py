@@ -91,6 +91,7 @@ class DocumentMethods(_Owner):
 
     __slots__ = ()
     kind = "Document"
+    lib: Library  # type: ignore[assignment]  # this scenario's calls, not the words'
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Only the backend's own class (which names its library) may derive from this one,
