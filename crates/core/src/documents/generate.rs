@@ -119,7 +119,7 @@ pub fn generate(size: u64, seed: u64) -> CoreResult<Document> {
     let mut tags = Vec::with_capacity(n_tags as usize);
     for _ in 0..n_tags {
         let d = draws.next();
-        tags.push(if d % 3 == 0 {
+        tags.push(if d.is_multiple_of(3) {
             TAG_WORDS[((d >> 2) % 7) as usize].to_owned()
         } else {
             format!("tag-{}", d % 500)
