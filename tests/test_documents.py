@@ -703,3 +703,27 @@ def test_the_criterion_benches_use_the_registry_sizes_and_seed() -> None:
     for operation in SCENARIO.operations:
         if operation.name not in rust_only:
             assert f'"{operation.name}"' in source, f"no criterion bench for {operation.name}"
+
+
+_COPY_PAST_THE_MEMORY_PROBE = r"""
+import resource, sys
+import ffibench
+
+backend = ffibench.backend(sys.argv[1]).documents
+data = bytearray(256 << 20)  # mutable: every backend must copy it before validating
+with open("/proc/self/statm") as statm:
+    mapped = int(statm.read().split()[0]) * 4096
+resource.setrlimit(resource.RLIMIT_AS, (mapped + (64 << 20), resource.RLIM_INFINITY))
+try:
+    backend.DocumentView(data)
+except MemoryError:
+    print("MemoryError")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", DIRECT)
+def test_a_view_copy_past_the_memory_is_a_memory_error_not_an_abort(name: str) -> None:
+    done = run_probe(_COPY_PAST_THE_MEMORY_PROBE, name)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["MemoryError"]

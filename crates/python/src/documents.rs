@@ -21,10 +21,12 @@ pub(crate) mod documents {
     use std::fmt;
 
     use ffibench_core::documents::{
-        self as core, AlignedVec, ArchivedDocument, ArchivedValue, Document, Layer, Value,
+        self as core, ArchivedDocument, ArchivedValue, Document, Layer, Value,
     };
     use pyo3::buffer::PyBuffer;
-    use pyo3::exceptions::{PyIndexError, PyKeyError, PyOverflowError, PyTypeError, PyValueError};
+    use pyo3::exceptions::{
+        PyIndexError, PyKeyError, PyMemoryError, PyOverflowError, PyTypeError, PyValueError,
+    };
     use pyo3::intern;
     use pyo3::prelude::*;
     use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
@@ -556,8 +558,24 @@ pub(crate) mod documents {
     enum Storage {
         /// Immutable bytes at an aligned address, read in place.
         Shared(Py<PyBytes>),
-        /// A copy, aligned.
-        Owned(AlignedVec),
+        /// A copy of `len` bytes in 16-byte words: aligned, and allocated fallibly (a copy
+        /// that does not fit is a `MemoryError`, not an abort).
+        Owned { words: Vec<u128>, len: usize },
+    }
+
+    /// `buffer`'s bytes copied into an aligned buffer of our own.
+    fn aligned_copy(py: Python<'_>, buffer: &PyBuffer<u8>) -> PyResult<Storage> {
+        let len = buffer.len_bytes();
+        let mut words: Vec<u128> = Vec::new();
+        words
+            .try_reserve_exact(len.div_ceil(16))
+            .map_err(|_| PyMemoryError::new_err(format!("cannot copy {len} bytes")))?;
+        words.resize(len.div_ceil(16), 0);
+        // SAFETY: the vector holds `len.div_ceil(16) * 16 >= len` initialised bytes, which
+        // any `u8` may view; the slice lives only for the copy below.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(words.as_mut_ptr().cast::<u8>(), len) };
+        buffer.copy_to_slice(py, bytes)?;
+        Ok(Storage::Owned { words, len })
     }
 
     /// A document read field by field from an rkyv archive, validated once when it is made.
@@ -570,7 +588,11 @@ pub(crate) mod documents {
         fn bytes<'a>(&'a self, py: Python<'a>) -> &'a [u8] {
             match &self.storage {
                 Storage::Shared(bytes) => bytes.as_bytes(py),
-                Storage::Owned(copy) => copy.as_slice(),
+                // SAFETY: `words` holds at least `len` initialised bytes (see `aligned_copy`),
+                // never changed after the copy.
+                Storage::Owned { words, len } => unsafe {
+                    std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), *len)
+                },
             }
         }
 
@@ -679,11 +701,7 @@ pub(crate) mod documents {
                 || data.is_instance_of::<pyo3::types::PyMemoryView>()
             {
                 // Not aligned, or mutable: an aligned copy of our own.
-                let buffer = PyBuffer::<u8>::get(data)?;
-                let mut copy = AlignedVec::with_capacity(buffer.len_bytes());
-                copy.resize(buffer.len_bytes(), 0);
-                buffer.copy_to_slice(py, copy.as_mut_slice())?;
-                Storage::Owned(copy)
+                aligned_copy(py, &PyBuffer::<u8>::get(data)?)?
             } else {
                 return Err(PyTypeError::new_err(format!(
                     "data must be bytes, bytearray or memoryview, not {}",

@@ -54,6 +54,16 @@ impl Draws {
     }
 }
 
+/// Reserves room for `count` more items, or `OutOfMemory`.
+fn reserve<T>(items: &mut Vec<T>, count: u64) -> CoreResult<()> {
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    items
+        .try_reserve_exact(count)
+        .map_err(|_| CoreError::OutOfMemory {
+            bytes: count.saturating_mul(std::mem::size_of::<T>()),
+        })
+}
+
 /// The document of about `size` bytes of JSON made from `seed` (see the spec's `generate`).
 /// `InvalidValue` past [`MAX_SIZE`].
 pub fn generate(size: u64, seed: u64) -> CoreResult<Document> {
@@ -63,6 +73,13 @@ pub fn generate(size: u64, seed: u64) -> CoreResult<Document> {
         )));
     }
     let (n_hyper, n_layers, n_metrics, points, n_tags) = counts(size);
+    // The largest parts, reserved fallibly: a size that does not fit is `OutOfMemory`.
+    let mut layers: Vec<Layer> = Vec::new();
+    reserve(&mut layers, n_layers)?;
+    let mut hyperparameters = Vec::new();
+    reserve(&mut hyperparameters, n_hyper)?;
+    let mut tags = Vec::new();
+    reserve(&mut tags, n_tags)?;
     let mut draws = Draws { seed, index: 0 };
     let name = format!("model-{:05}", draws.next() % 100_000);
     let version = (draws.next() % 1_000) as i64;
@@ -78,7 +95,6 @@ pub fn generate(size: u64, seed: u64) -> CoreResult<Document> {
     let d = draws.next();
     let description = (d & 1 != 0).then(|| format!("A generated model card — {n_layers} layers"));
     let parent = (d & 2 != 0).then(|| format!("model-{:05}", (d >> 8) % 100_000));
-    let mut hyperparameters = Vec::with_capacity(n_hyper as usize);
     for i in 0..n_hyper {
         let d = draws.next();
         let rest = d >> 2;
@@ -90,7 +106,6 @@ pub fn generate(size: u64, seed: u64) -> CoreResult<Document> {
         };
         hyperparameters.push((format!("param_{i}"), value));
     }
-    let mut layers = Vec::with_capacity(n_layers as usize);
     for i in 0..n_layers {
         let d = draws.next();
         let shape: Vec<i64> = (0..1 + d % 4)
@@ -105,7 +120,9 @@ pub fn generate(size: u64, seed: u64) -> CoreResult<Document> {
     }
     let mut metrics = Vec::with_capacity(n_metrics as usize);
     for m in 0..n_metrics {
-        let mut values: Vec<f64> = (0..points).map(|_| draws.uniform() * 2.0 - 0.5).collect();
+        let mut values: Vec<f64> = Vec::new();
+        reserve(&mut values, points)?;
+        values.extend((0..points).map(|_| draws.uniform() * 2.0 - 0.5));
         if m == 0 {
             for (value, special) in values.iter_mut().zip(SPECIAL_FLOATS) {
                 *value = special;
@@ -116,7 +133,6 @@ pub fn generate(size: u64, seed: u64) -> CoreResult<Document> {
             .map_or_else(|| format!("metric_{m}"), |name| (*name).to_owned());
         metrics.push((name, values));
     }
-    let mut tags = Vec::with_capacity(n_tags as usize);
     for _ in 0..n_tags {
         let d = draws.next();
         tags.push(if d.is_multiple_of(3) {
