@@ -10,7 +10,16 @@ from types import ModuleType
 #: extension; they share their wrapper code (``backends/_cffi``).
 BACKENDS: tuple[str, ...] = ("python", "pyo3", "ctypes", "cffi_abi", "cffi_api")
 #: The scenarios implemented so far, in DESIGN.md's order.
-SCENARIOS: tuple[str, ...] = ("basic", "person", "arrays", "words", "buffers", "events", "matmul")
+SCENARIOS: tuple[str, ...] = (
+    "basic",
+    "person",
+    "arrays",
+    "words",
+    "buffers",
+    "events",
+    "documents",
+    "matmul",
+)
 
 
 class Backend:

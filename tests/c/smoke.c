@@ -196,6 +196,24 @@ int main(void) {
     ffibench_event_stream_free(stream);
     CHECK(ffibench_event_stream_new(true, -1.0, 16, FFIBENCH_POLICY_DROP, 0, false, &stream) == FFIBENCH_STATUS_INVALID_VALUE);
 
+    ffibench_document *document = NULL, *again = NULL;
+    CHECK(ffibench_document_generate(1000, 7, &document) == FFIBENCH_STATUS_OK);
+    ffibench_bytes json = {0}, binary = {0}, binary_again = {0};
+    CHECK(ffibench_document_to_json(document, &json) == FFIBENCH_STATUS_OK && json.len > 900);
+    CHECK(json.ptr[0] == '{');
+    CHECK(ffibench_document_to_bincode(document, &binary) == FFIBENCH_STATUS_OK);
+    CHECK(ffibench_document_from_json(json.ptr, json.len, &again) == FFIBENCH_STATUS_OK);
+    CHECK(ffibench_document_to_bincode(again, &binary_again) == FFIBENCH_STATUS_OK);
+    CHECK(binary.len == binary_again.len && memcmp(binary.ptr, binary_again.ptr, binary.len) == 0);
+    ffibench_document_free(again);
+    again = NULL;
+    CHECK(ffibench_document_from_bincode(json.ptr, json.len, &again) == FFIBENCH_STATUS_INVALID_VALUE);
+    CHECK(again == NULL && strlen(ffibench_last_error_message()) > 0);
+    ffibench_bytes_free(json);
+    ffibench_bytes_free(binary);
+    ffibench_bytes_free(binary_again);
+    ffibench_document_free(document);
+
     if (failures == 0) {
         printf("smoke: ok\n");
     }

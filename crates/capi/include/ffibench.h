@@ -102,6 +102,9 @@ typedef enum ffibench_status {
 // Values made by the library: opaque, freed with [`ffibench_buffer_free`].
 typedef struct ffibench_buffer ffibench_buffer;
 
+// A document. Opaque.
+typedef struct ffibench_document ffibench_document;
+
 // An event source on a Rust thread with a bounded queue. Opaque.
 typedef struct ffibench_event_stream ffibench_event_stream;
 
@@ -144,6 +147,15 @@ typedef struct ffibench_buffer_view {
   size_t nbytes;
 } ffibench_buffer_view;
 
+// Bytes returned by the library: `len` bytes at `ptr`. Release them exactly once with
+// [`ffibench_bytes_free`].
+typedef struct ffibench_bytes {
+  // The first byte; never NULL in bytes the library returned.
+  uint8_t *ptr;
+  // The number of bytes.
+  size_t len;
+} ffibench_bytes;
+
 // One event (56 bytes, no padding).
 typedef struct ffibench_event {
   // When it was made, in ns of CLOCK_MONOTONIC.
@@ -181,15 +193,6 @@ typedef struct ffibench_person {
   // Finite and >= 0.
   double salary;
 } ffibench_person;
-
-// Bytes returned by the library: `len` bytes at `ptr`. Release them exactly once with
-// [`ffibench_bytes_free`].
-typedef struct ffibench_bytes {
-  // The first byte; never NULL in bytes the library returned.
-  uint8_t *ptr;
-  // The number of bytes.
-  size_t len;
-} ffibench_bytes;
 
 // The counters of a store.
 typedef struct ffibench_kv_stats {
@@ -414,6 +417,75 @@ enum ffibench_status ffibench_buffer_new(size_t n,
 // `buffer` must come from [`ffibench_buffer_new`] and not have been freed; no pointer into
 // its values may be used afterwards.
 void ffibench_buffer_free(struct ffibench_buffer *buffer);
+
+// Writes a new handle to the empty document to `out`.
+//
+// # Safety
+//
+// `out` must be NULL or writable.
+enum ffibench_status ffibench_document_new(struct ffibench_document **out);
+
+// Makes the document of about `size` bytes of JSON from `seed` (the spec's `generate`).
+// `INVALID_VALUE` when `size` exceeds 2**32.
+//
+// # Safety
+//
+// `out` must be NULL or writable.
+enum ffibench_status ffibench_document_generate(uint64_t size,
+                                                uint64_t seed,
+                                                struct ffibench_document **out);
+
+// Reads a document from `len` bytes of UTF-8 JSON at `data`. `INVALID_VALUE` with a message
+// naming the field and the position when it is not one.
+//
+// # Safety
+//
+// `data` must point to `len` readable bytes (NULL when `len` is 0); `out` NULL or writable.
+enum ffibench_status ffibench_document_from_json(const uint8_t *data,
+                                                 size_t len,
+                                                 struct ffibench_document **out);
+
+// Reads a document from `len` bytes of bincode (2.0.1, `standard()`) at `data`.
+// `INVALID_VALUE` with a message naming the field when it is not one.
+//
+// # Safety
+//
+// `data` must point to `len` readable bytes (NULL when `len` is 0); `out` NULL or writable.
+enum ffibench_status ffibench_document_from_bincode(const uint8_t *data,
+                                                    size_t len,
+                                                    struct ffibench_document **out);
+
+// Frees a document. NULL is ignored.
+//
+// # Safety
+//
+// `document` must be NULL or a live handle from this library, freed only here.
+void ffibench_document_free(struct ffibench_document *document);
+
+// Writes the document as compact UTF-8 JSON to `out` (new bytes).
+//
+// # Safety
+//
+// `document` must be a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_document_to_json(const struct ffibench_document *document,
+                                               struct ffibench_bytes *out);
+
+// Writes the document as bincode (2.0.1, `standard()`) to `out` (new bytes).
+//
+// # Safety
+//
+// `document` must be a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_document_to_bincode(const struct ffibench_document *document,
+                                                  struct ffibench_bytes *out);
+
+// Writes the document's rkyv (0.8) archive to `out` (new bytes; a reader that reads it in
+// place must first copy it to an address aligned to 16 bytes).
+//
+// # Safety
+//
+// `document` must be a live handle; `out` NULL or writable.
+enum ffibench_status ffibench_document_to_archive(const struct ffibench_document *document,
+                                                  struct ffibench_bytes *out);
 
 // The OS error number of the last failed call on this thread when its status was
 // `FFIBENCH_STATUS_IO` (0 otherwise, or when the OS gave none).

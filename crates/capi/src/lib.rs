@@ -9,6 +9,7 @@
 mod arrays;
 mod basic;
 mod buffers;
+mod documents;
 mod error;
 mod events;
 mod matmul;
@@ -18,6 +19,7 @@ mod words;
 pub use arrays::*;
 pub use basic::*;
 pub use buffers::*;
+pub use documents::*;
 pub use error::{Status, ffibench_last_error_errno, ffibench_last_error_message};
 pub use events::*;
 pub use matmul::*;

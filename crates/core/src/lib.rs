@@ -8,6 +8,7 @@
 pub mod arrays;
 pub mod basic;
 pub mod buffers;
+pub mod documents;
 mod error;
 pub mod events;
 pub mod matmul;

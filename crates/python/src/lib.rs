@@ -8,6 +8,7 @@ mod arrays;
 mod basic;
 mod buffer;
 mod buffers;
+mod documents;
 mod error;
 mod events;
 mod matmul;
@@ -16,7 +17,14 @@ mod words;
 
 /// The scenario submodules of `ffibench._native`, one per scenario.
 const SUBMODULES: &[&str] = &[
-    "basic", "person", "arrays", "words", "buffers", "events", "matmul",
+    "basic",
+    "person",
+    "arrays",
+    "words",
+    "buffers",
+    "events",
+    "documents",
+    "matmul",
 ];
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
@@ -86,6 +94,8 @@ mod native {
     use super::basic::basic;
     #[pymodule_export]
     use super::buffers::buffers;
+    #[pymodule_export]
+    use super::documents::documents;
     #[pymodule_export]
     use super::events::events;
     #[pymodule_export]

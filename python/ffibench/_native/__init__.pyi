@@ -4,11 +4,22 @@
 from ffibench._native import arrays as arrays
 from ffibench._native import basic as basic
 from ffibench._native import buffers as buffers
+from ffibench._native import documents as documents
 from ffibench._native import events as events
 from ffibench._native import matmul as matmul
 from ffibench._native import person as person
 from ffibench._native import words as words
 
-__all__ = ["arrays", "basic", "buffers", "build_info", "events", "matmul", "person", "words"]
+__all__ = [
+    "arrays",
+    "basic",
+    "buffers",
+    "build_info",
+    "documents",
+    "events",
+    "matmul",
+    "person",
+    "words",
+]
 
 def build_info() -> dict[str, str]: ...

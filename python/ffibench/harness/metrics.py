@@ -40,6 +40,9 @@ METRICS: dict[str, Metric] = {
     "items_per_s": Metric("items/s", HIGHER, "items done per second"),
     "bytes_per_s": Metric("B/s", HIGHER, "bytes processed per second"),
     "gflops": Metric("GFLOP/s", HIGHER, "billions of floating-point operations per second"),
+    "bytes": Metric(
+        "B", NEITHER, "size of the encoded data: an encoder's result, a decoder's input"
+    ),
     "peak_rss_bytes": Metric("B", LOWER, "peak RSS of the process during the call (VmHWM)"),
     "extra_rss_bytes": Metric("B", LOWER, "peak RSS during the call above the RSS before it"),
     "retained_rss_bytes": Metric(

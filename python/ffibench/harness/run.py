@@ -40,6 +40,7 @@ from rich.progress import (
 
 from ffibench import scenarios
 from ffibench.harness import criterion, kinds, meta, timing
+from ffibench.harness.metrics import summary
 from ffibench.harness.results import ResultsFile, entry
 from ffibench.scenarios import REFERENCE, Operation, Participant, Scenario
 
@@ -88,6 +89,8 @@ class _Checked:
     job: kinds.Job | None = None
     samples: list[kinds.Sample] = field(default_factory=list)
     failure: str | None = None
+    #: Metrics of the checked answer itself (the ``bytes`` of an encoded form).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _result(
@@ -123,6 +126,10 @@ def _check(task: Task, participant: Participant, expected: Any, quick: bool) -> 
         start = time.perf_counter()
         answer = run_once(*args)
         first_call_s = time.perf_counter() - start
+    except NotImplementedError as error:  # a path this participant truly cannot offer
+        reason = str(error) or f"{participant.name} cannot do {operation.name}"
+        checked.result = _result(task, participant, "not-applicable", reason)
+        return checked
     except Exception as error:
         checked.result = _result(task, participant, "error", f"{type(error).__name__}: {error}")
         return checked
@@ -130,6 +137,8 @@ def _check(task: Task, participant: Participant, expected: Any, quick: bool) -> 
         message = f"expected {_short.repr(expected)}, got {_short.repr(answer)}"
         checked.result = _result(task, participant, "mismatch", message)
         return checked
+    if operation.encoded_size is not None:
+        checked.extra["bytes"] = summary("bytes", [float(operation.encoded_size(args, answer))])
     del answer  # each measuring process builds its own; free this one's memory first
     checked.job = kinds.prepare(
         operation.kind,
@@ -151,7 +160,8 @@ def _finish(task: Task, checked: _Checked) -> dict[str, Any]:
     assert checked.job is not None
     if checked.failure is not None:
         return _result(task, checked.participant, "error", checked.failure)
-    return _result(task, checked.participant, "ok", None, **checked.job.summarise(checked.samples))
+    metrics = {**checked.job.summarise(checked.samples), **checked.extra}
+    return _result(task, checked.participant, "ok", None, **metrics)
 
 
 def _check_and_time(

@@ -40,6 +40,7 @@ from ffibench.scenarios import REFERENCE
 DETAILS = (
     "items_per_s",
     "bytes_per_s",
+    "bytes",
     "gflops",
     "peak_rss_bytes",
     "retained_rss_bytes",

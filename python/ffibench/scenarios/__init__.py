@@ -185,7 +185,9 @@ class Operation:
     ``throughput`` run and ``load`` a ``load`` run; ``lifecycle`` starts and stops what a
     bounded or load run drives; ``timeout_s`` bounds each measuring process (the harness
     otherwise derives a generous bound from its plan); ``primary`` names the metric that the
-    report compares (each kind has a default, :func:`primary_metric`). Whatever the kind, the
+    report compares (each kind has a default, :func:`primary_metric`); ``encoded_size(args,
+    answer)`` records the ``bytes`` of an encoded form (an encoder's result, a decoder's
+    input) beside the figures. Whatever the kind, the
     answer of the plain call (``function(*args)`` or ``statement``) is checked against the
     reference's before anything is measured.
     """
@@ -210,6 +212,7 @@ class Operation:
     lifecycle: Lifecycle | None = None
     timeout_s: float | None = None
     primary: str | None = None
+    encoded_size: Callable[[tuple[Any, ...], Any], int] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
