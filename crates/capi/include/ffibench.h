@@ -525,14 +525,18 @@ enum ffibench_status ffibench_event_stream_udp(const char *host,
                                                bool payload,
                                                struct ffibench_event_stream **out);
 
-// Stops (joining its thread) and frees a stream. NULL is ignored.
+// Stops (joining its thread) and frees a stream. NULL is ignored. In a `fork` child of the
+// process that made it, frees only what is the child's (the producer is the parent's).
 //
 // # Safety
 //
 // `stream` must be NULL or a live handle, freed only here, used by no other thread now.
 void ffibench_event_stream_free(struct ffibench_event_stream *stream);
 
-// Starts the producer thread; `FFIBENCH_STATUS_INVALID_STATE` if it was started before.
+// Starts the producer thread; `FFIBENCH_STATUS_INVALID_STATE` if it was started before, or
+// if the thread cannot be made (the stream is then stopped). Every function but `_free`
+// returns `FFIBENCH_STATUS_INVALID_STATE` in a `fork` child of the process that made the
+// stream.
 //
 // # Safety
 //

@@ -95,9 +95,13 @@ fn policy(code: c_int) -> Result<Policy, Failure> {
 /// `stream` must be NULL or a live handle from this library.
 unsafe fn stream_ref<'a>(stream: *const FfiEventStream) -> Result<&'a EventStream, Failure> {
     // SAFETY: NULL or a live handle, by the caller's contract.
-    Ok(&unsafe { stream.as_ref() }
+    let stream = &unsafe { stream.as_ref() }
         .ok_or(Failure::NullPointer("stream"))?
-        .0)
+        .0;
+    // A fork child's copy of a stream: `FFIBENCH_STATUS_INVALID_STATE`, never a wait on a
+    // lock the parent's thread may have held at the fork.
+    stream.check_owner()?;
+    Ok(stream)
 }
 
 fn new_stream(
@@ -172,20 +176,28 @@ pub unsafe extern "C" fn ffibench_event_stream_udp(
     })
 }
 
-/// Stops (joining its thread) and frees a stream. NULL is ignored.
+/// Stops (joining its thread) and frees a stream. NULL is ignored. In a `fork` child of the
+/// process that made it, frees only what is the child's (the producer is the parent's).
 ///
 /// # Safety
 ///
 /// `stream` must be NULL or a live handle, freed only here, used by no other thread now.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ffibench_event_stream_free(stream: *mut FfiEventStream) {
-    if !stream.is_null() {
-        // SAFETY: a handle made by `Box::into_raw` in this module and freed once.
-        drop(unsafe { Box::from_raw(stream) });
-    }
+    // Guarded: no panic may unwind into C (a failed join, say); the status has nowhere to go.
+    let _ = guard(|| {
+        if !stream.is_null() {
+            // SAFETY: a handle made by `Box::into_raw` in this module and freed once.
+            drop(unsafe { Box::from_raw(stream) });
+        }
+        Ok(())
+    });
 }
 
-/// Starts the producer thread; `FFIBENCH_STATUS_INVALID_STATE` if it was started before.
+/// Starts the producer thread; `FFIBENCH_STATUS_INVALID_STATE` if it was started before, or
+/// if the thread cannot be made (the stream is then stopped). Every function but `_free`
+/// returns `FFIBENCH_STATUS_INVALID_STATE` in a `fork` child of the process that made the
+/// stream.
 ///
 /// # Safety
 ///

@@ -49,6 +49,9 @@ const LONGEST_WAIT_S: f64 = 3600.0;
 /// How long a blocked UDP receive waits before it looks at the stop flag again (a stop also
 /// wakes it at once with an empty datagram to itself; this is only the fallback).
 const RECEIVE_SLICE: Duration = Duration::from_millis(100);
+/// How long a blocked producer that found no memory for more events waits before it tries
+/// again (a consumer's take wakes it sooner).
+const MEMORY_RETRY: Duration = Duration::from_millis(10);
 
 /// One event. The layout is fixed (`#[repr(C)]`, 56 bytes, no padding): the C ABI's
 /// `ffibench_event` and the NumPy dtype of the bindings mirror it.
@@ -300,6 +303,28 @@ impl Shared {
         (!queue.stopping).then_some(queue)
     }
 
+    /// Room for `wanted` more events in the queue's memory: what a full queue would hold may
+    /// not be allocatable (an address-space limit); `false` then, and the caller treats the
+    /// queue as full instead of aborting the process in the allocator.
+    fn reserve(queue: &mut Queue, wanted: usize) -> bool {
+        wanted == 0 || queue.events.try_reserve(wanted).is_ok()
+    }
+
+    /// Under the blocking policy with no memory for more events: wait a little (a consumer's
+    /// take wakes it) and look again. `None` when the stream is stopping.
+    fn wait_for_memory<'a>(
+        &self,
+        mut queue: MutexGuard<'a, Queue>,
+    ) -> Option<MutexGuard<'a, Queue>> {
+        queue.producer_waiting = true;
+        let (mut queue, _) = self
+            .writable
+            .wait_timeout(queue, MEMORY_RETRY)
+            .unwrap_or_else(PoisonError::into_inner);
+        queue.producer_waiting = false;
+        (!queue.stopping).then_some(queue)
+    }
+
     /// One event in, under the policy. `false` when the stream is stopping.
     fn push(&self, event: Option<Event>) -> bool {
         let queue = self.lock();
@@ -313,9 +338,11 @@ impl Shared {
             },
             _ => queue,
         };
+        // No memory for it: dropped and counted, whatever the policy (the kernel drops the
+        // datagrams of a full socket buffer anyway; a UDP sender cannot be made to wait).
         queue.stats.produced += 1;
         match event {
-            Some(event) if queue.events.len() < self.capacity => {
+            Some(event) if queue.events.len() < self.capacity && Self::reserve(&mut queue, 1) => {
                 queue.events.push_back(event);
                 self.announce(&mut queue);
             }
@@ -354,6 +381,10 @@ pub struct EventStream {
     phase: Mutex<Phase>,
     payload: bool,
     port: Option<u16>,
+    /// The process that made the stream: a child made by `fork` has a copy of the stream but
+    /// not its producer thread, and a copy of the queue's lock as it was at the fork (perhaps
+    /// held by that thread, forever): it must not touch either.
+    owner: u32,
 }
 
 impl EventStream {
@@ -388,7 +419,27 @@ impl EventStream {
             phase: Mutex::new(Phase::Ready(source)),
             payload,
             port,
+            owner: std::process::id(),
         })
+    }
+
+    /// Whether this process is a `fork` child of the one that made the stream.
+    fn foreign(&self) -> bool {
+        std::process::id() != self.owner
+    }
+
+    /// `State` in a `fork` child of the process that made the stream: there the stream's
+    /// producer does not exist and its lock may be held forever, so every use is refused (the
+    /// bindings call this before any other method; `stop` and drop do nothing there).
+    pub fn check_owner(&self) -> CoreResult<()> {
+        if self.foreign() {
+            return Err(CoreError::State(
+                "the stream belongs to the parent process (this process is a fork child of the \
+                 one that made it); make a new stream here"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// A synthetic source: `rate` events per second (`None`: flat out) from the generator of
@@ -490,8 +541,14 @@ impl EventStream {
                 Ok(())
             }
             Err(error) => {
-                self.shared.lock().stopped = true;
-                Err(io_error(error, "thread"))
+                // The stream is stopped (as after `stop`): no producer will ever come.
+                let mut queue = self.shared.lock();
+                queue.stopping = true;
+                queue.stopped = true;
+                self.shared.announce(&mut queue);
+                Err(CoreError::State(format!(
+                    "cannot start the producer thread: {error}"
+                )))
             }
         }
     }
@@ -499,6 +556,9 @@ impl EventStream {
     /// Stops the producer and joins its thread; what is queued stays to be taken. Does
     /// nothing the second time. A stream that was never started cannot be started after.
     pub fn stop(&self) {
+        if self.foreign() {
+            return; // a fork child: see `check_owner`
+        }
         let mut phase = self.phase();
         let previous = std::mem::replace(&mut *phase, Phase::Stopped);
         {
@@ -643,6 +703,16 @@ impl EventStream {
 
 impl Drop for EventStream {
     fn drop(&mut self) {
+        if self.foreign() {
+            // A fork child: the producer thread is the parent's, so its handle cannot be
+            // joined (that would panic); the locks may be held forever. Forget the handle and
+            // touch no lock (the shared state is the thread's too: it is never freed here).
+            let phase = self.phase.get_mut().unwrap_or_else(PoisonError::into_inner);
+            if let Phase::Running { thread, .. } = std::mem::replace(phase, Phase::Stopped) {
+                std::mem::forget(thread);
+            }
+            return;
+        }
         self.stop();
     }
 }
@@ -699,7 +769,18 @@ fn generate(shared: &Shared, rate: Option<f64>, seed: u64, payload: bool) {
             };
         }
         let room = (shared.capacity - queue.events.len()) as u64;
-        let made = due.min(room);
+        let mut made = due.min(room);
+        if !Shared::reserve(&mut queue, made as usize) {
+            // No memory for them: a full queue. Blocking waits for a take (or a while) and
+            // tries again; dropping drops them below.
+            made = 0;
+            if shared.policy == Policy::Block {
+                if shared.wait_for_memory(queue).is_none() {
+                    return;
+                }
+                continue;
+            }
+        }
         // Blocking: only what fits is made now, the rest at the next turn. Dropping: the rest
         // are dropped, and their sequence numbers are used.
         let due = if shared.policy == Policy::Block {

@@ -98,6 +98,12 @@ pub(crate) mod events {
     }
 
     impl PyEventStream {
+        /// The core stream; `RuntimeError` in a `fork` child of the process that made it.
+        fn stream(&self) -> PyResult<&core::EventStream> {
+            self.inner.check_owner().map_err(PyCoreError::from)?;
+            Ok(&self.inner)
+        }
+
         fn max_events(&self, max_events: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
             match max_events {
                 None => Ok(self.inner.capacity()),
@@ -106,9 +112,10 @@ pub(crate) mod events {
         }
 
         fn take(&self, max_events: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Event>> {
-            let max = self.max_events(max_events)?.min(self.inner.capacity());
-            let mut events = Vec::with_capacity(max.min(self.inner.len()));
-            self.inner.drain(max, |event| events.push(*event));
+            let inner = self.stream()?;
+            let max = self.max_events(max_events)?.min(inner.capacity());
+            let mut events = Vec::with_capacity(max.min(inner.len()));
+            inner.drain(max, |event| events.push(*event));
             Ok(events)
         }
     }
@@ -116,10 +123,13 @@ pub(crate) mod events {
     #[pymethods]
     impl PyEventStream {
         #[new]
-        #[pyo3(signature = (rate = None, capacity = 65536, policy = "block", seed = 0, payload = false))]
+        #[pyo3(
+            signature = (rate = None, capacity = Capacity(65536), policy = "block", seed = 0, payload = false),
+            text_signature = "(rate=None, capacity=65536, policy='block', seed=0, payload=False)"
+        )]
         fn new(
             rate: Option<&Bound<'_, PyAny>>,
-            capacity: i64,
+            capacity: Capacity,
             policy: &str,
             seed: u64,
             payload: bool,
@@ -134,13 +144,16 @@ pub(crate) mod events {
 
         /// A stream of the UDP datagrams sent to ``host:port``, bound now.
         #[classmethod]
-        #[pyo3(signature = (host, port, capacity = 65536, policy = "block", payload = false))]
+        #[pyo3(
+            signature = (host, port, capacity = Capacity(65536), policy = "block", payload = false),
+            text_signature = "($cls, host, port, capacity=65536, policy='block', payload=False)"
+        )]
         fn udp(
             _cls: &Bound<'_, PyType>,
             py: Python<'_>,
             host: String,
             port: u16,
-            capacity: i64,
+            capacity: Capacity,
             policy: &str,
             payload: bool,
         ) -> PyResult<Self> {
@@ -154,12 +167,14 @@ pub(crate) mod events {
 
         /// Start the producer thread; ``RuntimeError`` if it was started before.
         fn start(&self) -> PyResult<()> {
-            Ok(self.inner.start().map_err(PyCoreError::from)?)
+            Ok(self.stream()?.start().map_err(PyCoreError::from)?)
         }
 
         /// Stop the producer and join its thread (with the GIL released).
-        fn stop(&self, py: Python<'_>) {
-            py.detach(|| self.inner.stop());
+        fn stop(&self, py: Python<'_>) -> PyResult<()> {
+            let inner = self.stream()?;
+            py.detach(|| inner.stop());
+            Ok(())
         }
 
         fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
@@ -173,8 +188,8 @@ pub(crate) mod events {
             _kind: &Bound<'_, PyAny>,
             _value: &Bound<'_, PyAny>,
             _traceback: &Bound<'_, PyAny>,
-        ) {
-            self.stop(py);
+        ) -> PyResult<()> {
+            self.stop(py)
         }
 
         /// Up to ``max_events`` queued events at once (``None``: all), as a NumPy array.
@@ -186,11 +201,12 @@ pub(crate) mod events {
         ) -> PyResult<Bound<'py, PyAny>> {
             // Written straight into the bytearray under the queue's lock (GIL held, a short
             // section); another thread may have taken some since `len`: the rest is cut off.
-            let max = self.max_events(max_events)?.min(self.inner.len());
+            let inner = self.stream()?;
+            let max = self.max_events(max_events)?.min(inner.len());
             let mut taken = 0;
             let bytes = PyByteArray::new_with(py, max * EVENT_BYTES, |buffer| {
                 let mut slots = buffer.chunks_exact_mut(EVENT_BYTES);
-                taken = self.inner.drain(max, |event| {
+                taken = inner.drain(max, |event| {
                     if let Some(out) = slots.next() {
                         write_event(out, event);
                     }
@@ -246,8 +262,9 @@ pub(crate) mod events {
                     Duration::try_from_secs_f64(seconds).ok() // too long: as long as it takes
                 }
             };
-            let payload = self.inner.payload();
-            match self.inner.try_recv() {
+            let inner = self.stream()?;
+            let payload = inner.payload();
+            match inner.try_recv() {
                 Received::Event(event) => return tuple(py, &event, payload).map(Some),
                 Received::Ended => return Ok(None),
                 Received::TimedOut => {}
@@ -267,7 +284,7 @@ pub(crate) mod events {
                         left.min(SLICE)
                     }
                 };
-                match py.detach(|| self.inner.recv(Some(slice))) {
+                match py.detach(|| inner.recv(Some(slice))) {
                     Received::Event(event) => return tuple(py, &event, payload).map(Some),
                     Received::Ended => return Ok(None),
                     Received::TimedOut => py.check_signals()?,
@@ -288,14 +305,14 @@ pub(crate) mod events {
         }
 
         /// ``(produced, delivered, dropped)``.
-        fn stats(&self) -> (u64, u64, u64) {
-            let stats = self.inner.stats();
-            (stats.produced, stats.delivered, stats.dropped)
+        fn stats(&self) -> PyResult<(u64, u64, u64)> {
+            let stats = self.stream()?.stats();
+            Ok((stats.produced, stats.delivered, stats.dropped))
         }
 
         /// The eventfd that is readable while an event is queued or the stream is stopped.
-        fn fileno(&self) -> i32 {
-            self.inner.fd()
+        fn fileno(&self) -> PyResult<i32> {
+            Ok(self.stream()?.fd())
         }
 
         /// The UDP port the stream is bound to (``None`` for a synthetic stream).
@@ -324,18 +341,18 @@ pub(crate) mod events {
 
         /// Whether the producer runs (started and not stopped).
         #[getter]
-        fn running(&self) -> bool {
-            self.inner.is_running()
+        fn running(&self) -> PyResult<bool> {
+            Ok(self.stream()?.is_running())
         }
 
         /// Whether ``stop`` was called: no event will come but those queued.
         #[getter]
-        fn stopped(&self) -> bool {
-            self.inner.is_stopped()
+        fn stopped(&self) -> PyResult<bool> {
+            Ok(self.stream()?.is_stopped())
         }
 
-        fn __len__(&self) -> usize {
-            self.inner.len()
+        fn __len__(&self) -> PyResult<usize> {
+            Ok(self.stream()?.len())
         }
 
         fn __reduce__(&self) -> PyResult<()> {
@@ -343,6 +360,9 @@ pub(crate) mod events {
         }
 
         fn __repr__(&self) -> String {
+            if self.inner.check_owner().is_err() {
+                return "EventStream(of the parent process)".to_owned();
+            }
             let stats = self.inner.stats();
             let state = if self.inner.is_running() {
                 "running"
@@ -358,15 +378,21 @@ pub(crate) mod events {
         }
     }
 
-    /// `capacity` as the spec checks it: `ValueError` below 1 (past 64 bits the conversion's
-    /// own `OverflowError`), then the core's bound.
-    fn checked_capacity(capacity: i64) -> PyResult<usize> {
-        if capacity < 1 {
-            return Err(PyValueError::new_err(format!(
-                "capacity must be >= 1, not {capacity}"
-            )));
+    /// `capacity` as the spec checks it: `ValueError` below 1 (however far below),
+    /// `OverflowError` from `2**63`, then the core's bound.
+    fn checked_capacity(capacity: Capacity) -> PyResult<usize> {
+        Ok(core::check_capacity(capacity.0).map_err(PyCoreError::from)?)
+    }
+
+    /// A `capacity` argument, read by `at_least` as the spec reads it: `ValueError` however
+    /// far below 1 (an `i64` argument gave `OverflowError` below `-2**63`).
+    pub(crate) struct Capacity(usize);
+
+    impl<'a, 'py> FromPyObject<'a, 'py> for Capacity {
+        type Error = PyErr;
+
+        fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+            at_least(&obj, "capacity", 1).map(Capacity)
         }
-        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
-        Ok(core::check_capacity(capacity).map_err(PyCoreError::from)?)
     }
 }

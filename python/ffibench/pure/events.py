@@ -29,7 +29,9 @@ The UDP source
     ``OSError`` (``EADDRINUSE``) there. Once started it receives datagrams of :func:`datagram`'s
     format, each one event whose fields are the datagram's (its timestamp is the sender's).
     A malformed datagram (shorter than :data:`DATAGRAM_HEADER` bytes, a payload too long,
-    not UTF-8 or with a NUL) counts as produced and dropped.
+    not UTF-8 or with a NUL) counts as produced and dropped. UDP cannot make a sender wait:
+    under ``policy="block"`` the producer waits for room, and the datagrams the kernel drops
+    meanwhile (its socket buffer full) never reach the stream and are not counted.
 The queue
     At most ``capacity`` events (an int from 1 to :data:`CAPACITY_MAX`) wait for the
     consumer. When it is full, ``policy="block"`` makes the producer wait (no event is ever
@@ -45,13 +47,26 @@ Consuming
     ``KeyboardInterrupt``. Iterating a stream gives its events one at a time until it is
     stopped and empty. ``async for batch in stream`` gives non-empty arrays (as ``poll``)
     without ever blocking the event loop: it waits on ``fileno()``, an eventfd readable while
-    an event is queued or the stream is stopped, with ``loop.add_reader``.
+    an event is queued or the stream is stopped, with ``loop.add_reader``. The eventfd
+    belongs to the stream: wait on it only (``select``, ``poll``, ``add_reader``); never read
+    or close it (a read takes the readiness of events still queued; a closed number reused by
+    the next ``open`` would hand another file to the stream).
 Lifecycle
     ``start()`` starts the producer thread (``RuntimeError`` the second time, or after
-    ``stop``); ``stop()`` stops it and joins its thread (what is queued stays to be taken;
-    a second ``stop`` does nothing); ``with stream:`` starts and stops. A stream that is
+    ``stop``; ``RuntimeError`` too when the thread cannot be made, and the stream is then
+    stopped); ``stop()`` stops it and joins its thread (what is queued stays to be taken;
+    a second ``stop`` does nothing; called from a signal handler or finaliser that
+    interrupted a call on the same stream in the same thread, it stops without joining);
+    ``with stream:`` starts and stops. A stream that is
     dropped is stopped. ``running`` and ``stopped`` tell the state. A stream cannot be copied
-    or pickled (``TypeError``), as a socket cannot.
+    or pickled (``TypeError``), as a socket cannot. In a child made by ``os.fork`` the
+    stream's producer does not exist: every method but the constant attributes
+    (``capacity``, ``policy``, ``payload``, ``port``) raises ``RuntimeError`` there ("the
+    stream belongs to the parent process").
+Memory
+    The queue grows as events come. A producer that cannot allocate (an address-space
+    limit) treats the queue as full: under ``"block"`` it waits for the consumer, under
+    ``"drop"`` it drops and counts; it never dies silently nor takes the process down.
 Arguments
     ``rate`` and ``timeout``: ``None`` or an ``int`` or ``float`` (not ``bool``:
     ``TypeError``); a bad value ``ValueError``. ``capacity``, ``max_events``: ints
@@ -116,6 +131,10 @@ DATAGRAM_HEADER = HEADER.size
 CHUNK = 256
 #: How long a blocked receive waits before it looks at the stop flag again.
 RECEIVE_SLICE_S = 0.1
+#: How long a blocked producer that found no memory waits before it tries again.
+MEMORY_RETRY_S = 0.01
+#: The longest single wait of ``recv`` (``threading``'s waits refuse more than TIMEOUT_MAX).
+WAIT_SLICE_S = 3600.0
 _U64 = (1 << 64) - 1
 
 Event = tuple[Any, ...]
@@ -312,18 +331,34 @@ class _Shared:
         self.produced = self.delivered = self.dropped = 0
         self.stopping = self.stopped = self.signalled = False
         self.ready = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        # the process that made it: a fork child has a copy without the producer thread, and
+        # a copy of the lock as it was at the fork (perhaps held by that thread, forever)
+        self.pid = os.getpid()
+
+    def owned(self) -> _Shared:
+        """This, or ``RuntimeError`` in a fork child of the process that made it."""
+        if self.pid != os.getpid():
+            raise RuntimeError(
+                "the stream belongs to the parent process (this process is a fork child of the "
+                "one that made it); make a new stream here"
+            )
+        return self
 
     def announce(self) -> None:
         """Events went in (or the stream stopped): the eventfd becomes readable."""
         if not self.signalled:
             self.signalled = True
-            os.eventfd_write(self.ready, 1)
+            # as Rust ignores it: a user who read or closed the fd must not kill the producer
+            with contextlib.suppress(OSError):
+                os.eventfd_write(self.ready, 1)
         self.readable.notify_all()
 
     def taken(self) -> None:
         """Events went out: reset the eventfd once the queue is empty; wake the producer."""
         if not self.events and self.signalled and not self.stopped:
-            os.eventfd_read(self.ready)
+            # a user who read the fd by hand left it empty: the events are taken all the same
+            with contextlib.suppress(OSError):
+                os.eventfd_read(self.ready)
             self.signalled = False
         self.writable.notify()
 
@@ -340,7 +375,11 @@ class _Shared:
                 return False
             self.produced += 1
             if event is not None and len(self.events) < self.capacity:
-                self.events.append(event)
+                try:
+                    self.events.append(event)
+                except MemoryError:  # no memory for it: dropped and counted, as a full queue
+                    self.dropped += 1
+                    return True
                 self.announce()
             else:
                 self.dropped += 1
@@ -349,7 +388,15 @@ class _Shared:
     def take(self, count: int) -> list[Event]:
         with self.lock:
             events = self.events
-            taken = [events.popleft() for _ in range(min(count, len(events)))]
+            taken: list[Event] = []
+            try:
+                for _ in range(min(count, len(events))):
+                    taken.append(events.popleft())
+            except BaseException:
+                # a KeyboardInterrupt (or a finaliser's error) between two pops: nothing is
+                # lost, the events go back in their order
+                events.extendleft(reversed(taken))
+                raise
             self.delivered += len(taken)
             self.taken()
             return taken
@@ -359,38 +406,83 @@ def _generate(shared: _Shared, rate: float | None, seed: int, payload: bool) -> 
     start = time.monotonic()
     next_seq = 0
     while True:
-        if rate is None:
-            due = CHUNK
-        else:
-            elapsed = time.monotonic() - start
-            by_now = int(elapsed * rate) + 1
-            if by_now <= next_seq:
-                with shared.lock:
-                    if shared.stopping:
-                        return
-                    # stop wakes it; at most an hour at a time (a tiny rate's wait is huge)
-                    shared.writable.wait(min(max(0.0, next_seq / rate - elapsed), 3600.0))
-                    if shared.stopping:
-                        return
-                continue
-            due = min(by_now - next_seq, CHUNK)
-        with shared.lock:
-            if shared.stopping or (shared.block and not shared.wait_for_room()):
-                return
-            made = min(due, shared.capacity - len(shared.events))
-            if shared.block:
-                due = made
-            now = time.monotonic_ns()
-            shared.events.extend(
+        try:
+            next_seq = _generate_some(shared, rate, seed, payload, start, next_seq)
+        except MemoryError:
+            # Memory ran out outside the queue's extend (a wait's lock, an int): the counters
+            # are whole (they are counted before anything is made); wait a little and go on.
+            time.sleep(MEMORY_RETRY_S)
+            continue
+        if next_seq < 0:
+            return
+
+
+def _generate_some(
+    shared: _Shared, rate: float | None, seed: int, payload: bool, start: float, next_seq: int
+) -> int:
+    """One turn of the generator: the next ``seq``, or ``-1`` when the stream is stopping."""
+    if rate is None:
+        due = CHUNK
+    else:
+        elapsed = time.monotonic() - start
+        by_now = int(elapsed * rate) + 1
+        if by_now <= next_seq:
+            with shared.lock:
+                if shared.stopping:
+                    return -1
+                # stop wakes it; at most an hour at a time (a tiny rate's wait is huge)
+                shared.writable.wait(min(max(0.0, next_seq / rate - elapsed), 3600.0))
+                return -1 if shared.stopping else next_seq
+        due = min(by_now - next_seq, CHUNK)
+    with shared.lock:
+        if shared.stopping or (shared.block and not shared.wait_for_room()):
+            return -1
+        made = min(due, shared.capacity - len(shared.events))
+        if shared.block:
+            due = made
+        now = time.monotonic_ns()
+        events, before = shared.events, len(shared.events)
+        # counted first: an extend that runs out of memory is then taken back by what went in
+        shared.produced += due
+        shared.dropped += due - made
+        try:
+            events.extend(
                 (now, *synthetic(seed, seq, payload)) for seq in range(next_seq, next_seq + made)
             )
-            shared.produced += due
-            shared.dropped += due - made
-            next_seq += due
-            if made:
+        except MemoryError:
+            # no memory for the rest: a full queue (blocking makes them later, after a take
+            # or a while; dropping drops them, counted)
+            went = len(events) - before
+            if shared.block:
+                shared.produced -= made - went
+                due = went
+            else:
+                shared.dropped += made - went
+            made = went
+            if went:
                 shared.announce()
-        if made < due and rate is None:
-            time.sleep(0)  # flat out into a full dropping queue: let the consumer run
+            elif shared.block:
+                shared.writable.wait(MEMORY_RETRY_S)
+            return next_seq + due
+        if made:
+            shared.announce()
+    if made < due and rate is None:
+        time.sleep(0)  # flat out into a full dropping queue: let the consumer run
+    return next_seq + due
+
+
+def _produce(target: Any, shared: _Shared, *args: Any) -> None:
+    """Run a producer; if it fails (a bug, or memory where none was expected) the stream is
+    stopped and its waiters woken, never left saying it runs while nothing comes."""
+    try:
+        target(shared, *args)
+    except BaseException:
+        with shared.lock:
+            shared.stopping = True
+            if not shared.stopped:
+                shared.stopped = True
+                shared.announce()
+        raise
 
 
 def _receive(shared: _Shared, sock: socket.socket, payload: bool) -> None:
@@ -490,7 +582,7 @@ class EventStream:
 
     def start(self) -> None:
         """Start the producer thread; ``RuntimeError`` if it was started before."""
-        shared = self._shared
+        shared = self._shared.owned()
         with shared.lock:
             if self._phase == "running":
                 raise RuntimeError("the stream is already running")
@@ -499,18 +591,21 @@ class EventStream:
             self._phase = "running"
         if self._source[0] == "synthetic":
             _, rate, seed = self._source
-            args: tuple[Any, ...] = (shared, rate, seed, self._payload)
-            target: Any = _generate
+            args: tuple[Any, ...] = (_generate, shared, rate, seed, self._payload)
         else:
-            args, target = (shared, self._source[1], self._payload), _receive
+            args = (_receive, shared, self._source[1], self._payload)
         # daemon: an interpreter that exits with a running stream does not wait for it
-        thread = threading.Thread(target=target, args=args, name="ffibench-events", daemon=True)
-        thread.start()
+        thread = threading.Thread(target=_produce, args=args, name="ffibench-events", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError as error:  # "can't start new thread": the stream is stopped
+            self.stop()
+            raise RuntimeError(f"cannot start the producer thread: {error}") from error
         self._thread = thread
 
     def stop(self) -> None:
         """Stop the producer and join its thread; does nothing the second time."""
-        shared = self._shared
+        shared = self._shared.owned()
         with shared.lock:
             shared.stopping = True
             self._phase = "stopped"
@@ -521,7 +616,14 @@ class EventStream:
             if thread is not None:
                 with contextlib.suppress(OSError):  # if it fails, the receive's timeout wakes it
                     sock.sendto(b"", wake)
-        if thread is not None and thread is not threading.current_thread():
+        # Not from the producer itself, nor from a signal handler (or finaliser) that interrupted
+        # this thread while it held the lock: the producer would wait for that lock forever.
+        # The producer leaves at its next look at the stop flag.
+        if (
+            thread is not None
+            and thread is not threading.current_thread()
+            and not shared.lock._is_owned()  # type: ignore[attr-defined]
+        ):
             thread.join()
         if self._source[0] == "udp":
             self._source[1].close()
@@ -532,6 +634,13 @@ class EventStream:
 
     def __del__(self) -> None:
         shared = getattr(self, "_shared", None)
+        if shared is not None and shared.pid != os.getpid():
+            # a fork child: the producer and the lock are the parent's; only the child's own
+            # copy of the eventfd is closed (the parent's stays open)
+            fd, shared.ready = shared.ready, -1
+            if fd >= 0:
+                os.close(fd)
+            return
         if shared is not None:
             self.stop()
             with shared.lock:
@@ -549,19 +658,19 @@ class EventStream:
     def poll(self, max_events: int | None = None) -> Any:
         """Up to ``max_events`` queued events at once (``None``: all), as an array."""
         count = check_max_events(max_events, self._shared.capacity)
-        return as_array(self._shared.take(count), self._payload)
+        return as_array(self._shared.owned().take(count), self._payload)
 
     def poll_tuples(self, max_events: int | None = None) -> list[Event]:
         """Up to ``max_events`` queued events at once (``None``: all), as tuples."""
         count = check_max_events(max_events, self._shared.capacity)
-        return self._shared.take(count)
+        return self._shared.owned().take(count)
 
     def recv(self, timeout: float | None = None) -> Event | None:
         """The next event, waiting up to ``timeout`` seconds (``None``: as long as it takes);
         ``None`` when the time passes or the stream is stopped and empty."""
         wait = check_timeout(timeout)
         deadline = None if wait is None else time.monotonic() + wait
-        shared = self._shared
+        shared = self._shared.owned()
         with shared.lock:
             while True:
                 if shared.events:
@@ -577,7 +686,8 @@ class EventStream:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         return None
-                    shared.readable.wait(left)
+                    # in slices: a huge timeout overflows threading's TIMEOUT_MAX
+                    shared.readable.wait(min(left, WAIT_SLICE_S))
 
     def __iter__(self) -> Iterator[Event]:
         return self
@@ -593,13 +703,13 @@ class EventStream:
 
     def stats(self) -> tuple[int, int, int]:
         """``(produced, delivered, dropped)``."""
-        shared = self._shared
+        shared = self._shared.owned()
         with shared.lock:
             return shared.produced, shared.delivered, shared.dropped
 
     def fileno(self) -> int:
         """The eventfd that is readable while an event is queued or the stream is stopped."""
-        return self._shared.ready
+        return self._shared.owned().ready
 
     @property
     def port(self) -> int | None:
@@ -624,21 +734,24 @@ class EventStream:
     @property
     def running(self) -> bool:
         """Whether the producer runs (started and not stopped)."""
-        return self._phase == "running"
+        return self._phase == "running" and not self._shared.owned().stopped
 
     @property
     def stopped(self) -> bool:
         """Whether ``stop`` was called: no event will come but those queued."""
-        return self._phase == "stopped"
+        return self._phase == "stopped" or self._shared.owned().stopped
 
     def __len__(self) -> int:
-        with self._shared.lock:
-            return len(self._shared.events)
+        shared = self._shared.owned()
+        with shared.lock:
+            return len(shared.events)
 
     def __reduce__(self) -> Any:
         raise TypeError(f"cannot pickle {type(self).__name__} object")
 
     def __repr__(self) -> str:
+        if self._shared.pid != os.getpid():
+            return "EventStream(of the parent process)"
         produced, delivered, dropped = self.stats()
         return (
             f"EventStream({'running' if self.running else self._phase}, produced={produced}, "

@@ -10,13 +10,17 @@ own functions before any call.
 
 ``poll`` asks how many events are queued, allocates a NumPy array of the spec's dtype (the
 C ABI's ``ffibench_event`` layout) for them and lets C fill it in place: no copy after C's.
-``recv`` waits in slices of :data:`SLICE_NS` with the GIL released, one locked call each, so
-that a Ctrl-C (handled between two calls) interrupts it and ``stop`` from another thread
-waits one slice at most.
+``recv`` waits in slices of :data:`SLICE_NS` with the GIL released, so that a Ctrl-C (handled
+between two calls) interrupts it. It does not hold the lock during a slice (the library's
+stream may be used by several threads at once; only ``_free`` may not): it puts its thread's id
+in ``_busy`` under the lock, and the finaliser waits until no ``recv`` is inside the library
+before it frees the handle. So ``stats``, ``stopped`` and ``stop`` from other threads never
+wait for a ``recv``.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -100,10 +104,18 @@ def io_checked(status: int, errno: int, message: bytes) -> None:
         raise os_error(errno, message, None)
 
 
+def _slice_ns(seconds: float | None) -> int:
+    """The next wait of ``recv`` in ns: at most :data:`SLICE_NS` (compared as seconds first:
+    a huge timeout such as ``1e300`` has no int of ns that C takes)."""
+    if seconds is None or seconds * 1e9 >= SLICE_NS:
+        return SLICE_NS
+    return int(seconds * 1e9)
+
+
 class EventStreamMethods(_Owner):
     """A C-ABI ``EventStream`` (see :class:`ffibench.pure.events.EventStream`); a subclass
     names its backend's :class:`Library` as ``lib`` and has the slots ``_handle``, ``_lock``,
-    ``_payload``, ``_capacity``, ``_policy``, ``_dtype`` and ``_udp``."""
+    ``_busy``, ``_payload``, ``_capacity``, ``_policy``, ``_dtype`` and ``_udp``."""
 
     __slots__ = ()
     kind = "EventStream"
@@ -111,6 +123,23 @@ class EventStreamMethods(_Owner):
 
     def _free(self, handle: Any) -> None:
         self.lib.free(handle)
+
+    def __del__(self) -> None:
+        owner: Any = self
+        lock = getattr(owner, "_lock", None)
+        # As every owner's (see ``_Owner``), and after the ``recv`` calls inside the library
+        # (without the lock) have come out: they use the handle.
+        busy = getattr(owner, "_busy", [])
+        if lock is None or lock.held_here() or threading.get_ident() in busy:
+            return
+        while True:
+            with lock:
+                if not busy:
+                    handle, owner._handle = owner._handle, None
+                    break
+            time.sleep(0.001)
+        if handle is not None:
+            self._free(handle)
 
     def __new__(
         cls,
@@ -131,6 +160,7 @@ class EventStreamMethods(_Owner):
     @classmethod
     def _made(cls, handle: Any, capacity: int, policy: str, payload: bool, udp: bool) -> Any:
         stream = cls._adopt(handle)
+        stream._busy = []  # the threads inside a recv call
         stream._capacity, stream._policy = capacity, policy
         stream._payload, stream._udp = payload, udp
         stream._dtype = dtype(payload)
@@ -194,11 +224,19 @@ class EventStreamMethods(_Owner):
         ``None`` when the time passes or the stream is stopped and empty."""
         wait = check_timeout(timeout)
         deadline = None if wait is None else time.monotonic() + wait
-        slice_ns = SLICE_NS if wait is None else min(SLICE_NS, int(wait * 1e9))
+        slice_ns = _slice_ns(wait)
         lib, payload = self.lib, self._payload  # type: ignore[attr-defined]
+        owner: Any = self
+        lock, me = owner._lock, threading.get_ident()
         while True:
-            with self._lock:  # type: ignore[attr-defined]
-                outcome, event = lib.recv(self._live(), slice_ns, payload)
+            with lock:
+                handle = self._live()
+                owner._busy.append(me)
+            try:
+                outcome, event = lib.recv(handle, slice_ns, payload)
+            finally:
+                with lock:
+                    owner._busy.remove(me)
             if outcome == EVENT:
                 return event
             if outcome == ENDED:
@@ -207,7 +245,7 @@ class EventStreamMethods(_Owner):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
-                slice_ns = min(SLICE_NS, max(1, int(left * 1e9)))
+                slice_ns = max(1, _slice_ns(left))
 
     def __iter__(self) -> Any:
         return self
@@ -276,7 +314,10 @@ class EventStreamMethods(_Owner):
         raise TypeError(f"cannot pickle {type(self).__name__} object")
 
     def __repr__(self) -> str:
-        running, stopped = self._state()
+        try:
+            running, stopped = self._state()
+        except RuntimeError:  # a fork child's copy
+            return "EventStream(of the parent process)"
         produced, delivered, dropped = self.stats()
         state = "running" if running else "stopped" if stopped else "ready"
         return (

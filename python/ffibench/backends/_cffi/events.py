@@ -104,6 +104,7 @@ class EventStream(EventStreamMethods):
     :class:`ffibench.pure.events.EventStream` and :class:`EventStreamMethods`)."""
 
     __slots__ = (
-        "__weakref__", "_capacity", "_dtype", "_handle", "_lock", "_payload", "_policy", "_udp",
+        "__weakref__", "_busy", "_capacity", "_dtype", "_handle", "_lock", "_payload", "_policy",
+        "_udp",
     )  # fmt: skip
     lib = _Cffi()
