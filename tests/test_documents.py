@@ -727,3 +727,45 @@ def test_a_view_copy_past_the_memory_is_a_memory_error_not_an_abort(name: str) -
     done = run_probe(_COPY_PAST_THE_MEMORY_PROBE, name)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["MemoryError"]
+
+
+_PAST_THE_MEMORY_PROBE = r"""
+import resource, struct, sys
+import ffibench
+
+backend = ffibench.backend(sys.argv[1]).documents
+n = 4_000_000  # a series of 32 MB
+head = b"\x00" * 7 + b"\x01\x01m\xfd" + struct.pack("<Q", n)
+data = head + struct.pack("<d", 0.12345678901234567) * n + b"\x00"
+doc = backend.Document.from_bincode(data)
+json_data = (b'{"name":"","version":0,"created":"","description":null,"parent":null,'
+             b'"hyperparameters":{},"layers":[],"metrics":{"m":['
+             + b",".join([b"0.5"] * n) + b']},"tags":[]}')
+calls = {
+    "to_json": doc.to_json,
+    "to_bincode": doc.to_bincode,
+    "to_archive": doc.to_archive,
+    "from_bincode": lambda: backend.Document.from_bincode(data),
+    "from_json": lambda: backend.Document.from_json(json_data),
+}
+with open("/proc/self/statm") as statm:
+    mapped = int(statm.read().split()[0]) * 4096
+resource.setrlimit(resource.RLIMIT_AS, (mapped + (2 << 20), resource.RLIM_INFINITY))
+for call, function in calls.items():
+    try:
+        function()
+    except MemoryError:
+        print(call, "MemoryError")
+    else:
+        print(call, "ok")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", RUST_BACKENDS)
+def test_writing_or_reading_past_the_memory_is_a_memory_error_not_an_abort(name: str) -> None:
+    done = run_probe(_PAST_THE_MEMORY_PROBE, name)
+    assert done.returncode == 0, done.stderr[-2000:]
+    verdicts = dict(line.split() for line in done.stdout.splitlines())
+    assert list(verdicts) == ["to_json", "to_bincode", "to_archive", "from_bincode", "from_json"]
+    assert set(verdicts.values()) == {"MemoryError"}, done.stdout

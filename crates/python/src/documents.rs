@@ -454,11 +454,12 @@ pub(crate) mod documents {
         }
 
         /// Compact UTF-8 JSON.
-        fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        fn to_json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
             let json = detach_if(py, weight(&self.inner) >= DETACH_BYTES, || {
                 self.inner.to_json()
-            });
-            PyBytes::new(py, &json)
+            })
+            .map_err(PyCoreError::from)?;
+            Ok(PyBytes::new(py, &json))
         }
 
         /// The document of its bincode bytes (``bytes`` only).
@@ -473,11 +474,12 @@ pub(crate) mod documents {
         }
 
         /// bincode 2's ``standard()`` encoding.
-        fn to_bincode<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        fn to_bincode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
             let bytes = detach_if(py, weight(&self.inner) >= DETACH_BYTES, || {
                 self.inner.to_bincode()
-            });
-            PyBytes::new(py, &bytes)
+            })
+            .map_err(PyCoreError::from)?;
+            Ok(PyBytes::new(py, &bytes))
         }
 
         /// The rkyv archive that ``DocumentView`` reads.
@@ -503,7 +505,7 @@ pub(crate) mod documents {
         ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
             let py = slf.py();
             let rebuild = slf.get_type().getattr(intern!(py, "from_json"))?;
-            Ok((rebuild, (slf.get().to_json(py),)))
+            Ok((rebuild, (slf.get().to_json(py)?,)))
         }
     }
 
