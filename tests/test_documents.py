@@ -307,6 +307,13 @@ JSON_FAULTS = [
     (_json(spec.generate(1_000, 1)) + b"x", None),
     (_json(spec.generate(1_000, 1)).replace(b'"param_0"', b'"param_1"'), "param_1"),
     (_json(spec.generate(1_000, 1)).replace(b'"name"', b'"nome"', 1), None),
+    # integer literals as serde_json reads them: -0 and one past u64 are floats, 2**63 an int
+    # that does not fit (see the spec's "Paths")
+    (_json(_with(("version",), 7)).replace(b'"version":7', b'"version":-0'), "version: "),
+    (_json(_with(("version",), 7)).replace(b'"version":7', b'"version":18446744073709551616'), "version: "),  # noqa: E501
+    (_json(_with(("version",), 7)).replace(b'"version":7', b'"version":9223372036854775808'), "version: "),  # noqa: E501
+    (_json(_with(("layers", 2, "shape", 0), 7654321)).replace(b"[7654321", b"[-0"), "layers[2].shape[0]: "),  # noqa: E501
+    (_json(_with(("hyperparameters", "z"), 7)).replace(b'"z":7', b'"z":9223372036854775808'), "hyperparameters.z"),  # noqa: E501
 ]  # fmt: skip
 
 
@@ -321,6 +328,30 @@ def test_bad_json_raises_value_error_saying_where(data: bytes, where: str | None
             assert message.startswith(where) or where in message, (name, message)
         else:
             assert "line" in message or "byte" in message or ": " in message, (name, message)
+
+
+JSON_INTEGER_LITERALS = [
+    (b'"loss":[-0.0', b'"loss":[-0', ("metrics", "loss", 0), -0.0),
+    (b'"loss":[-0.0', b'"loss":[100000000000000000000000', ("metrics", "loss", 0), 1e23),
+    (b'"loss":[-0.0', b'"loss":[-18446744073709551617', ("metrics", "loss", 0), -(2.0**64)),
+    (b'"hyperparameters":{', b'"hyperparameters":{"z":-0,', ("hyperparameters", "z"), -0.0),
+    (b'"hyperparameters":{', b'"hyperparameters":{"z":18446744073709551616,', ("hyperparameters", "z"), 2.0**64),  # noqa: E501
+    (b'"hyperparameters":{', b'"hyperparameters":{"z":-9223372036854775809,', ("hyperparameters", "z"), -(2.0**63)),  # noqa: E501
+    (b'"hyperparameters":{', b'"hyperparameters":{"z":-9223372036854775808,', ("hyperparameters", "z"), -(2**63)),  # noqa: E501
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "path", "value"), JSON_INTEGER_LITERALS, ids=repr)
+def test_json_integer_literals_are_read_as_serde_json_reads_them(
+    old: bytes, new: bytes, path: tuple[Any, ...], value: float
+) -> None:
+    data = _json(spec.generate(1_000, 1)).replace(old, new, 1)
+    assert data.count(new) == 1
+    for name in ffibench.BACKENDS:
+        back: Any = json.loads(module(name).Document.from_json(data).to_json())
+        for key in path:
+            back = back[key]
+        assert same_record(back, value), (name, back)
 
 
 def test_nan_and_infinity_are_refused_on_every_way_in() -> None:

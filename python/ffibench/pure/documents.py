@@ -48,7 +48,12 @@ Paths
     ``Document.from_dict(d)`` / ``doc.to_dict()``: Python objects straight to the record and
     back. ``Document.from_json(data)`` / ``doc.to_json()``: compact UTF-8 JSON
     (``bytes``; ``from_json`` also takes a ``str``); the text of floats may differ between
-    backends (``1e+16`` here, ``1e16`` from serde_json), the values never do.
+    backends (``1e+16`` here, ``1e16`` from serde_json), the values never do. A JSON number
+    written without a fraction or exponent is read as serde_json reads it: an int from
+    ``-2**63`` to ``2**64 - 1`` (then checked as any int), except ``-0``, which is the float
+    ``-0.0``, and beyond that range the nearest float — so ``"version": -0`` and
+    ``"version": 18446744073709551616`` are refused (expected int, got float), and ``-0`` or
+    ``1e23`` written as ``100000000000000000000000`` in a float series are accepted.
     ``Document.from_bincode(data)`` / ``doc.to_bincode()``: bincode 2's ``standard()``
     configuration through serde, the same bytes from every backend (:func:`encode_bincode`
     writes them and :func:`decode_bincode` reads them here, with ``struct``). ``doc.to_archive()``
@@ -392,6 +397,17 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+def _parse_int(token: str) -> int | float:
+    """A JSON integer literal as serde_json reads it: an ``int`` from ``-2**63`` to
+    ``2**64 - 1``, except ``-0``, which is the float ``-0.0``; beyond that range the float
+    nearest to it (so ``-0`` and ``18446744073709551616`` are floats: refused where an int is
+    due, accepted where a float is)."""
+    number = int(token)
+    if token == "-0" or not _I64_MIN <= number <= _MASK:
+        return float(token)
+    return number
+
+
 def _parse_json(data: object) -> Any:
     if isinstance(data, bytes):
         try:
@@ -410,7 +426,12 @@ def _parse_json(data: object) -> Any:
     else:
         raise TypeError(f"data must be bytes or str, not {type(data).__name__}")
     try:
-        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_pairs)
+        return json.loads(
+            text,
+            parse_constant=_no_constant,
+            parse_int=_parse_int,
+            object_pairs_hook=_unique_pairs,
+        )
     except json.JSONDecodeError as error:
         raise ValueError(
             f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}"
