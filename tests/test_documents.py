@@ -284,6 +284,64 @@ def test_subclasses_are_read_as_their_values() -> None:
         assert back["layers"][0]["shape"] == [9] and back["metrics"]["loss"] == [0.5]
 
 
+class OwnHash(str):
+    """A key that spells a field but hashes as no str does."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return 12345
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
+def _keyed(where: tuple[Any, ...], key: str, value: Any) -> dict[str, Any]:
+    d = spec.generate(1_000, 2)
+    target: Any = d
+    for step in where:
+        target = target[step]
+    target[OwnHash(key)] = value
+    return d
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "value", "message"),
+    [
+        (("hyperparameters",), "param_0", 2, "hyperparameters: duplicate key 'param_0'"),
+        (("metrics",), "loss", [0.5], "metrics: duplicate key 'loss'"),
+        ((), "name", "x", "document: duplicate field 'name'"),
+        (("layers", 2), "kind", "x", "layers[2]: duplicate field 'kind'"),
+    ],
+)
+def test_str_subclass_keys_are_read_by_their_text(
+    where: tuple[Any, ...], key: str, value: Any, message: str
+) -> None:
+    d = _keyed(where, key, value)
+    for name in DIRECT:
+        with pytest.raises(ValueError) as raised:  # noqa: PT011 (checked below)
+            module(name).Document.from_dict(d)
+        assert type(raised.value) is ValueError and str(raised.value) == message, name
+    # Every key a subclass of its own hash, none repeated: read by the text, accepted.
+    d = spec.generate(1_000, 2)
+    layers = [{OwnHash(k): v for k, v in layer.items()} for layer in d["layers"]]
+    hyper = {OwnHash(k): v for k, v in d["hyperparameters"].items()}
+    swapped = {"layers": layers, "hyperparameters": hyper}
+    odd = {OwnHash(k): swapped.get(k, v) for k, v in d.items()}
+    for name in DIRECT:
+        assert same_record(module(name).Document.from_dict(odd).to_dict(), d), name
+
+
+def test_an_int_too_long_to_print_is_named_by_its_size() -> None:
+    d = _with(("version",), 10**5000)
+    for name in DIRECT:
+        with pytest.raises(ValueError) as raised:  # noqa: PT011 (checked below)
+            module(name).Document.from_dict(d)
+        assert str(raised.value) == (
+            "version: an int of 16610 bits does not fit a signed 64-bit integer"
+        ), name
+
+
 def _json(d: dict[str, Any]) -> bytes:
     return json.dumps(d, separators=(",", ":")).encode()
 

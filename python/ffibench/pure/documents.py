@@ -133,6 +133,7 @@ MAX_SIZE = 1 << 32
 
 _MASK = (1 << 64) - 1
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+_SHOWN_BITS = 128  # an int longer than this is shown by its size in a message
 
 # -- generate ---------------------------------------------------------------------------------
 
@@ -276,7 +277,10 @@ def _integer(value: object, path: str) -> int:
         raise _expected(path, "int", value)
     number = int.__index__(value)
     if not _I64_MIN <= number <= _I64_MAX:
-        raise ValueError(f"{path}: {number} does not fit a signed 64-bit integer")
+        # an int too long for ``str`` (Python's limit on digits) is shown by its size
+        bits = number.bit_length()
+        shown = f"an int of {bits} bits" if bits > _SHOWN_BITS else str(number)
+        raise ValueError(f"{path}: {shown} does not fit a signed 64-bit integer")
     return number
 
 
@@ -314,9 +318,12 @@ def _list(value: object, path: str, item: Callable[[Any, str], Any]) -> list[Any
 def _map(value: object, path: str, item: Callable[[Any, str], Any]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _expected(path, "dict", value)
-    checked = {}
+    checked: dict[str, Any] = {}
     for key, element in dict.items(value):
         name = _text(key, f"{path} (a key)")
+        if name in checked:
+            # two keys of one text (a str subclass with its own __hash__ or __eq__)
+            raise ValueError(f"{path}: duplicate key {name!r}")
         checked[name] = item(element, f"{path}.{name}")
     return checked
 
@@ -325,15 +332,24 @@ def _fields(value: object, fields: tuple[str, ...], path: str) -> list[Any]:
     """The values of a record's ``fields`` in order: a dict with exactly those keys."""
     if not isinstance(value, dict):
         raise _expected(path, "dict", value)
-    missing = object()
-    found = [dict.get(value, field, missing) for field in fields]
-    for field, item in zip(fields, found, strict=True):
-        if item is missing:
+    # By the keys' text, one by one: a str subclass with its own __hash__ or __eq__ is
+    # neither found by ``dict.get`` nor unlike the field it spells.
+    found: dict[str, Any] = {}
+    extra: list[object] = []
+    for key, item in dict.items(value):
+        name = str.__str__(key) if isinstance(key, str) else None
+        if name is None or name not in fields:
+            extra.append(key if name is None else name)
+        elif name in found:
+            raise ValueError(f"{path}: duplicate field {name!r}")
+        else:
+            found[name] = item
+    for field in fields:
+        if field not in found:
             raise ValueError(f"{path}: missing field {field!r}")
-    if dict.__len__(value) != len(fields):
-        extra = next(key for key in dict.__iter__(value) if key not in fields)
-        raise ValueError(f"{path}: unknown field {extra!r}")
-    return found
+    if extra:
+        raise ValueError(f"{path}: unknown field {extra[0]!r}")
+    return [found[field] for field in fields]
 
 
 def _layer(value: object, path: str) -> dict[str, Any]:
