@@ -620,6 +620,81 @@ def test_the_pyo3_view_reads_bytes_in_place_and_copies_anything_else() -> None:
     assert same_record(documents.DocumentView(strided).to_dict(), d)
 
 
+@pytest.mark.parametrize("name", DIRECT)
+def test_the_view_reads_every_key_of_a_long_map(name: str) -> None:
+    d = spec.generate(1_000, 3)
+    d["hyperparameters"] = {f"k{i}": i for i in range(5_000)}
+    d["metrics"] = {f"m{i}": [float(i)] for i in range(5_000)}
+    view = module(name).DocumentView(module(name).Document.from_dict(d).to_archive())
+    hyper, metrics = view["hyperparameters"], view["metrics"]
+    assert all(hyper[f"k{i}"] == i for i in range(5_000))
+    assert all(metrics[f"m{i}"][0] == float(i) for i in range(0, 5_000, 7))
+    for missing in ("k5000", "m1", ""):
+        with pytest.raises(KeyError):
+            hyper[missing]
+    with pytest.raises(KeyError):
+        metrics["k1"]
+
+
+class _Refused(Exception):
+    pass
+
+
+class _BadIndex:
+    def __index__(self) -> int:
+        raise _Refused
+
+
+@pytest.mark.parametrize("name", DIRECT)
+def test_the_view_gives_new_lists_and_the_specs_errors(name: str) -> None:
+    d = spec.generate(3_000, 3)
+    view = module(name).DocumentView(module(name).Document.from_dict(d).to_archive())
+    view["layers"][0]["shape"].append(999)
+    list(view["tags"]).append("x")
+    if name == "python":
+        view["tags"].append("x")
+        view["metrics"]["loss"].append(1.0)
+        view["hyperparameters"]["new"] = 1
+    assert same_record(view.to_dict(), d)
+    for key in ([1], {}, b"name", 1):
+        with pytest.raises(KeyError):
+            view[key]
+    with pytest.raises(_Refused):
+        view["tags"][_BadIndex()]
+    with pytest.raises(_Refused):
+        view["layers"][_BadIndex()]
+
+
+@pytest.mark.parametrize("name", DIRECT)
+def test_the_view_reads_a_buffer_of_any_format_as_its_bytes(name: str) -> None:
+    d = spec.generate(3_000, 3)
+    archive = module(name).Document.from_dict(d).to_archive()
+    padded = archive + b" " * (-len(archive) % 8)  # JSON's whitespace, rkyv's trailing bytes
+    for data in (memoryview(archive).cast("b"), memoryview(archive).cast("c")):
+        assert same_record(module(name).DocumentView(data).to_dict(), d), name
+    if name == "python":
+        assert same_record(module(name).DocumentView(memoryview(padded).cast("d")).to_dict(), d)
+
+
+class _OwnBytes(bytes):
+    def __bytes__(self) -> bytes:
+        return b"not these"
+
+
+@pytest.mark.parametrize("name", ffibench.BACKENDS)
+def test_a_bytes_subclass_is_read_by_its_buffer_not_its_dunder_bytes(name: str) -> None:
+    d = spec.generate(3_000, 3)
+    doc = spec.Document.from_dict(d)
+    documents = module(name)
+    for read, data in ((documents.Document.from_json, doc.to_json()),
+                       (documents.Document.from_bincode, doc.to_bincode())):  # fmt: skip
+        assert same_record(read(_OwnBytes(data)).to_dict() if name in DIRECT else
+                           json.loads(read(_OwnBytes(data)).to_json()), d), name  # fmt: skip
+    if hasattr(documents, "DocumentView"):
+        archive = documents.Document.from_dict(d).to_archive()
+        assert same_record(documents.DocumentView(_OwnBytes(archive)).to_dict(), d)
+
+
 def test_sub_views_keep_their_archive_alive() -> None:
     documents = module("pyo3")
     d = spec.generate(5_000, 2)

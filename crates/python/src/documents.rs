@@ -647,6 +647,31 @@ pub(crate) mod documents {
     #[pyclass(frozen, name = "DocumentView", module = "ffibench._native.documents")]
     pub(crate) struct PyDocumentView {
         storage: Storage,
+        /// The position of each hyperparameter by name, made at the first lookup of a map
+        /// long enough to need one (a scan of each lookup would make reading a whole map
+        /// quadratic).
+        hyperparameter_index: OnceLock<HashMap<Box<str>, usize>>,
+        /// The same for the metrics.
+        metric_index: OnceLock<HashMap<Box<str>, usize>>,
+    }
+
+    /// Maps shorter than this are scanned: no index is worth making.
+    const SCAN_LEN: usize = 16;
+
+    /// The position of `name` among `keys`: a scan for a short map, else the index (made
+    /// once).
+    fn find<'a>(
+        index: &OnceLock<HashMap<Box<str>, usize>>,
+        mut keys: impl ExactSizeIterator<Item = &'a str>,
+        name: &str,
+    ) -> Option<usize> {
+        if keys.len() < SCAN_LEN {
+            return keys.position(|key| key == name);
+        }
+        index
+            .get_or_init(|| keys.enumerate().map(|(at, key)| (key.into(), at)).collect())
+            .get(name)
+            .copied()
     }
 
     impl PyDocumentView {
@@ -680,11 +705,17 @@ pub(crate) mod documents {
             let py = key.py();
             py.import(intern!(py, "operator"))?
                 .call_method1(intern!(py, "index"), (key,))
-                .map_err(|_| {
-                    PyTypeError::new_err(format!(
-                        "list indices must be integers or slices, not {}",
-                        type_name(key)
-                    ))
+                .map_err(|error| {
+                    // An object with no __index__ is a TypeError in list's words; what a
+                    // user's __index__ raises goes through as it is.
+                    if key.hasattr(intern!(py, "__index__")).unwrap_or(true) {
+                        error
+                    } else {
+                        PyTypeError::new_err(format!(
+                            "list indices must be integers or slices, not {}",
+                            type_name(key)
+                        ))
+                    }
                 })?
                 .extract()
         }
@@ -765,15 +796,29 @@ pub(crate) mod documents {
                 || data.is_instance_of::<pyo3::types::PyByteArray>()
                 || data.is_instance_of::<pyo3::types::PyMemoryView>()
             {
-                // Not aligned, or mutable: an aligned copy of our own.
-                aligned_copy(py, &PyBuffer::<u8>::get(data)?)?
+                // Not aligned, or mutable: an aligned copy of our own. A buffer of another
+                // format (a memoryview cast to 'b' or 'd') is read as its bytes, as
+                // `bytes(memoryview(data))` reads it.
+                match PyBuffer::<u8>::get(data) {
+                    Ok(buffer) => aligned_copy(py, &buffer)?,
+                    Err(_) => {
+                        let raw = py
+                            .get_type::<PyBytes>()
+                            .call1((pyo3::types::PyMemoryView::from(data)?,))?;
+                        aligned_copy(py, &PyBuffer::<u8>::get(&raw)?)?
+                    }
+                }
             } else {
                 return Err(PyTypeError::new_err(format!(
                     "data must be bytes, bytearray or memoryview, not {}",
                     type_name(data)
                 )));
             };
-            let view = Self { storage };
+            let view = Self {
+                storage,
+                hyperparameter_index: OnceLock::new(),
+                metric_index: OnceLock::new(),
+            };
             let bytes = view.bytes(py);
             let heavy = bytes.len() >= DETACH_BYTES;
             detach_if(py, heavy, || core::access(bytes).map(|_| ())).map_err(PyCoreError::from)?;
@@ -930,19 +975,19 @@ pub(crate) mod documents {
                 }
                 Node::Hyperparameters => {
                     let name = name()?;
-                    let entry = document
+                    let owner = self.owner.get();
+                    let keys = document
                         .hyperparameters
                         .iter()
-                        .find(|entry| entry.0.as_str() == name)
+                        .map(|entry| entry.0.as_str());
+                    let at = find(&owner.hyperparameter_index, keys, name)
                         .ok_or_else(|| key_error(key))?;
-                    archived_value(py, &entry.1)
+                    archived_value(py, &document.hyperparameters[at].1)
                 }
                 Node::Metrics => {
                     let name = name()?;
-                    let index = document
-                        .metrics
-                        .iter()
-                        .position(|entry| entry.0.as_str() == name)
+                    let keys = document.metrics.iter().map(|entry| entry.0.as_str());
+                    let index = find(&self.owner.get().metric_index, keys, name)
                         .ok_or_else(|| key_error(key))?;
                     self.child(py, Node::Metric(index))
                 }

@@ -694,7 +694,7 @@ def decode_bincode(data: bytes) -> dict[str, Any]:
 def _check_bytes(data: object) -> bytes:
     if not isinstance(data, bytes):
         raise TypeError(f"data must be bytes, not {type(data).__name__}")
-    return bytes(data)
+    return bytes(memoryview(data))  # its bytes, not a subclass's __bytes__
 
 
 # -- the classes ------------------------------------------------------------------------------
@@ -803,14 +803,26 @@ class DocumentView:
             raise TypeError(
                 f"data must be bytes, bytearray or memoryview, not {type(data).__name__}"
             )
-        raw = bytes(data)
+        # its bytes, whatever the memoryview's format or a subclass's __bytes__ says
+        raw = bytes(memoryview(data))
         view = super().__new__(cls)
         view._record = check_document(_parse_json(raw))
         view._data = raw
         return view
 
     def __getitem__(self, field: str) -> Any:
-        return self._record[field]
+        name = str.__str__(field) if isinstance(field, str) else None
+        if name not in FIELDS:
+            raise KeyError(field)
+        value = self._record[name]
+        # a new container each time, as a Rust view builds one: the view's own never leaks
+        if name == "layers":
+            return [{**layer, "shape": list(layer["shape"])} for layer in value]
+        if name == "metrics":
+            return {key: list(values) for key, values in value.items()}
+        if isinstance(value, dict | list):
+            return type(value)(value)
+        return value
 
     def __len__(self) -> int:
         return len(FIELDS)
