@@ -342,6 +342,24 @@ def test_an_int_too_long_to_print_is_named_by_its_size() -> None:
         ), name
 
 
+ODD_TEXT = "a\x85\xa0\xad\u2028\u200b\ufeff\ue000\U0010fffd\x7f\te'é😀"
+
+
+def test_keys_and_names_are_shown_as_pythons_repr_shows_them() -> None:
+    d = spec.generate(1_000, 2)
+    d["name"] = ODD_TEXT
+    for name in DIRECT:
+        assert repr(module(name).Document.from_dict(d)).startswith(f"Document({ODD_TEXT!r}, ")
+    data = _json(spec.generate(1_000, 2)).replace(
+        b'"hyperparameters":{',
+        b'"hyperparameters":{%s:1,%s:2,' % ((json.dumps(ODD_TEXT).encode(),) * 2),
+    )
+    for name in ffibench.BACKENDS:
+        with pytest.raises(ValueError) as raised:  # noqa: PT011 (checked below)
+            module(name).Document.from_json(data)
+        assert f"duplicate key {ODD_TEXT!r}" in str(raised.value), name
+
+
 def _json(d: dict[str, Any]) -> bytes:
     return json.dumps(d, separators=(",", ":")).encode()
 

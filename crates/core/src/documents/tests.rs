@@ -116,6 +116,11 @@ fn python_repr_of_keys() {
     assert_eq!(py_repr("a"), "'a'");
     assert_eq!(py_repr("it's"), "\"it's\"");
     assert_eq!(py_repr("a\nb"), "'a\\nb'");
+    // as Python's repr: what str.isprintable refuses is escaped, by its width
+    assert_eq!(
+        py_repr("\u{85}\u{a0}\u{ad}\u{2028}\u{200b}\u{feff}\u{e000}\u{10fffd}é😀"),
+        "'\\x85\\xa0\\xad\\u2028\\u200b\\ufeff\\ue000\\U0010fffdé😀'"
+    );
 }
 
 #[test]
