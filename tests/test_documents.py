@@ -688,10 +688,12 @@ def test_the_view_reads_a_buffer_of_any_format_as_its_bytes(name: str) -> None:
     d = spec.generate(3_000, 3)
     archive = module(name).Document.from_dict(d).to_archive()
     padded = archive + b" " * (-len(archive) % 8)  # JSON's whitespace, rkyv's trailing bytes
-    for data in (memoryview(archive).cast("b"), memoryview(archive).cast("c")):
+    if name == "pyo3":
+        assert len(archive) % 8 == 0  # rkyv pads the archive to its root's alignment
+        padded = archive
+    for data in (memoryview(archive).cast("b"), memoryview(archive).cast("c"),
+                 memoryview(padded).cast("d")):  # fmt: skip
         assert same_record(module(name).DocumentView(data).to_dict(), d), name
-    if name == "python":
-        assert same_record(module(name).DocumentView(memoryview(padded).cast("d")).to_dict(), d)
 
 
 class _OwnBytes(bytes):

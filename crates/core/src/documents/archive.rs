@@ -190,7 +190,7 @@ fn check(document: &ArchivedDocument) -> CoreResult<()> {
         .hyperparameters
         .iter()
         .map(|entry| entry.0.as_str());
-    if let Some(key) = duplicate(keys) {
+    if let Some(key) = duplicate(keys).map_err(|bytes| CoreError::OutOfMemory { bytes })? {
         return Err(invalid(
             "hyperparameters",
             format_args!("duplicate key {}", py_repr(key)),
@@ -208,7 +208,7 @@ fn check(document: &ArchivedDocument) -> CoreResult<()> {
         }
     }
     let keys = document.metrics.iter().map(|entry| entry.0.as_str());
-    if let Some(key) = duplicate(keys) {
+    if let Some(key) = duplicate(keys).map_err(|bytes| CoreError::OutOfMemory { bytes })? {
         return Err(invalid(
             "metrics",
             format_args!("duplicate key {}", py_repr(key)),

@@ -639,7 +639,8 @@ impl<'de, W: Deserialize<'de> + Into<T>, T> Visitor<'de> for EntriesOf<W, T> {
             room(&mut out)?;
             out.push((key.0, value.into()));
         }
-        if let Some(key) = duplicate(out.iter().map(|(key, _)| key.as_str())) {
+        let found = duplicate(out.iter().map(|(key, _)| key.as_str())).map_err(out_of_memory)?;
+        if let Some(key) = found {
             return Err(de::Error::custom(format_args!(
                 "duplicate key {}",
                 py_repr(key)
@@ -649,10 +650,15 @@ impl<'de, W: Deserialize<'de> + Into<T>, T> Visitor<'de> for EntriesOf<W, T> {
     }
 }
 
-/// The first key that occurs twice, if any.
-pub(crate) fn duplicate<'a>(keys: impl ExactSizeIterator<Item = &'a str>) -> Option<&'a str> {
-    let mut seen = HashSet::with_capacity(keys.len());
-    keys.into_iter().find(|&key| !seen.insert(key))
+/// The first key that occurs twice, if any; `Err(bytes)` where the set of keys cannot be
+/// allocated (a map of millions of keys near the memory limit).
+pub(crate) fn duplicate<'a>(
+    keys: impl ExactSizeIterator<Item = &'a str>,
+) -> Result<Option<&'a str>, usize> {
+    let mut seen = HashSet::new();
+    seen.try_reserve(keys.len())
+        .map_err(|_| keys.len().saturating_mul(2 * std::mem::size_of::<&str>()))?;
+    Ok(keys.into_iter().find(|&key| !seen.insert(key)))
 }
 
 /// `key` quoted as Python's `repr` quotes a plain str (single quotes unless it holds one).
