@@ -677,6 +677,14 @@ def test_the_view_gives_new_lists_and_the_specs_errors(name: str) -> None:
     for key in ([1], {}, b"name", 1):
         with pytest.raises(KeyError):
             view[key]
+        with pytest.raises(KeyError):
+            view["hyperparameters"][key]
+        with pytest.raises(KeyError):
+            view["metrics"][key]
+        with pytest.raises(KeyError):
+            view["layers"][0][key]
+    assert same_record(view["layers"][0][OwnHash("shape")], d["layers"][0]["shape"])
+    assert same_record(view["hyperparameters"][OwnHash("param_0")], d["hyperparameters"]["param_0"])
     with pytest.raises(_Refused):
         view["tags"][_BadIndex()]
     with pytest.raises(_Refused):

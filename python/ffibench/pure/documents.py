@@ -70,8 +70,9 @@ The view
     the list or dict it stands for: ``len``, indexing (a list's by an int, negative counted
     from the end, ``IndexError`` past it; a map's or a layer's by a str key, ``KeyError``
     for one it lacks, whatever its type), and iteration (a list's items, a map's keys).
-    Here they are the parsed record's own lists and dicts (not to be changed); the Rust
-    backends return views that read the archive on demand. ``view.to_dict()`` is the whole
+    Here they are new lists and dicts (a map's a ``dict`` subclass for the ``KeyError``)
+    made from the parsed record each time; the Rust backends return views that read the
+    archive on demand. ``view.to_dict()`` is the whole
     document. Slicing is not part of the contract.
 
 bincode, byte by byte
@@ -779,6 +780,19 @@ class Document:
         return (type(self).from_json, (self.to_json(),))
 
 
+class _ViewMap(dict[str, Any]):
+    """A map or a layer of the python view: a new dict whose lookup reads a key by its text,
+    and of a key it lacks, whatever its type (``[1]`` included), raises ``KeyError``."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: object) -> Any:
+        name = str.__str__(key) if isinstance(key, str) else None
+        if name is None or not dict.__contains__(self, name):
+            raise KeyError(key)
+        return dict.__getitem__(self, name)
+
+
 class DocumentView:
     """A document read field by field from an archive (see the module docstring): here the
     archive is JSON, parsed and checked whole when the view is made.
@@ -817,11 +831,13 @@ class DocumentView:
         value = self._record[name]
         # a new container each time, as a Rust view builds one: the view's own never leaks
         if name == "layers":
-            return [{**layer, "shape": list(layer["shape"])} for layer in value]
+            return [_ViewMap({**layer, "shape": list(layer["shape"])}) for layer in value]
         if name == "metrics":
-            return {key: list(values) for key, values in value.items()}
-        if isinstance(value, dict | list):
-            return type(value)(value)
+            return _ViewMap({key: list(values) for key, values in value.items()})
+        if name == "hyperparameters":
+            return _ViewMap(value)
+        if isinstance(value, list):
+            return list(value)
         return value
 
     def __len__(self) -> int:
