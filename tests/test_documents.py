@@ -284,6 +284,82 @@ def test_subclasses_are_read_as_their_values() -> None:
         assert back["layers"][0]["shape"] == [9] and back["metrics"]["loss"] == [0.5]
 
 
+class OwnHash(str):
+    """A key that spells a field but hashes as no str does."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return 12345
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
+def _keyed(where: tuple[Any, ...], key: str, value: Any) -> dict[str, Any]:
+    d = spec.generate(1_000, 2)
+    target: Any = d
+    for step in where:
+        target = target[step]
+    target[OwnHash(key)] = value
+    return d
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "value", "message"),
+    [
+        (("hyperparameters",), "param_0", 2, "hyperparameters: duplicate key 'param_0'"),
+        (("metrics",), "loss", [0.5], "metrics: duplicate key 'loss'"),
+        ((), "name", "x", "document: duplicate field 'name'"),
+        (("layers", 2), "kind", "x", "layers[2]: duplicate field 'kind'"),
+    ],
+)
+def test_str_subclass_keys_are_read_by_their_text(
+    where: tuple[Any, ...], key: str, value: Any, message: str
+) -> None:
+    d = _keyed(where, key, value)
+    for name in DIRECT:
+        with pytest.raises(ValueError) as raised:  # noqa: PT011 (checked below)
+            module(name).Document.from_dict(d)
+        assert type(raised.value) is ValueError and str(raised.value) == message, name
+    # Every key a subclass of its own hash, none repeated: read by the text, accepted.
+    d = spec.generate(1_000, 2)
+    layers = [{OwnHash(k): v for k, v in layer.items()} for layer in d["layers"]]
+    hyper = {OwnHash(k): v for k, v in d["hyperparameters"].items()}
+    swapped = {"layers": layers, "hyperparameters": hyper}
+    odd = {OwnHash(k): swapped.get(k, v) for k, v in d.items()}
+    for name in DIRECT:
+        assert same_record(module(name).Document.from_dict(odd).to_dict(), d), name
+
+
+def test_an_int_too_long_to_print_is_named_by_its_size() -> None:
+    d = _with(("version",), 10**5000)
+    for name in DIRECT:
+        with pytest.raises(ValueError) as raised:  # noqa: PT011 (checked below)
+            module(name).Document.from_dict(d)
+        assert str(raised.value) == (
+            "version: an int of 16610 bits does not fit a signed 64-bit integer"
+        ), name
+
+
+ODD_TEXT = "a\x85\xa0\xad\u2028\u200b\ufeff\ue000\U0010fffd\x7f\te'é😀"
+
+
+def test_keys_and_names_are_shown_as_pythons_repr_shows_them() -> None:
+    d = spec.generate(1_000, 2)
+    d["name"] = ODD_TEXT
+    for name in DIRECT:
+        assert repr(module(name).Document.from_dict(d)).startswith(f"Document({ODD_TEXT!r}, ")
+    data = _json(spec.generate(1_000, 2)).replace(
+        b'"hyperparameters":{',
+        b'"hyperparameters":{%s:1,%s:2,' % ((json.dumps(ODD_TEXT).encode(),) * 2),
+    )
+    for name in ffibench.BACKENDS:
+        with pytest.raises(ValueError) as raised:  # noqa: PT011 (checked below)
+            module(name).Document.from_json(data)
+        assert f"duplicate key {ODD_TEXT!r}" in str(raised.value), name
+
+
 def _json(d: dict[str, Any]) -> bytes:
     return json.dumps(d, separators=(",", ":")).encode()
 
@@ -307,6 +383,13 @@ JSON_FAULTS = [
     (_json(spec.generate(1_000, 1)) + b"x", None),
     (_json(spec.generate(1_000, 1)).replace(b'"param_0"', b'"param_1"'), "param_1"),
     (_json(spec.generate(1_000, 1)).replace(b'"name"', b'"nome"', 1), None),
+    # integer literals as serde_json reads them: -0 and one past u64 are floats, 2**63 an int
+    # that does not fit (see the spec's "Paths")
+    (_json(_with(("version",), 7)).replace(b'"version":7', b'"version":-0'), "version: "),
+    (_json(_with(("version",), 7)).replace(b'"version":7', b'"version":18446744073709551616'), "version: "),  # noqa: E501
+    (_json(_with(("version",), 7)).replace(b'"version":7', b'"version":9223372036854775808'), "version: "),  # noqa: E501
+    (_json(_with(("layers", 2, "shape", 0), 7654321)).replace(b"[7654321", b"[-0"), "layers[2].shape[0]: "),  # noqa: E501
+    (_json(_with(("hyperparameters", "z"), 7)).replace(b'"z":7', b'"z":9223372036854775808'), "hyperparameters.z"),  # noqa: E501
 ]  # fmt: skip
 
 
@@ -321,6 +404,30 @@ def test_bad_json_raises_value_error_saying_where(data: bytes, where: str | None
             assert message.startswith(where) or where in message, (name, message)
         else:
             assert "line" in message or "byte" in message or ": " in message, (name, message)
+
+
+JSON_INTEGER_LITERALS = [
+    (b'"loss":[-0.0', b'"loss":[-0', ("metrics", "loss", 0), -0.0),
+    (b'"loss":[-0.0', b'"loss":[100000000000000000000000', ("metrics", "loss", 0), 1e23),
+    (b'"loss":[-0.0', b'"loss":[-18446744073709551617', ("metrics", "loss", 0), -(2.0**64)),
+    (b'"hyperparameters":{', b'"hyperparameters":{"z":-0,', ("hyperparameters", "z"), -0.0),
+    (b'"hyperparameters":{', b'"hyperparameters":{"z":18446744073709551616,', ("hyperparameters", "z"), 2.0**64),  # noqa: E501
+    (b'"hyperparameters":{', b'"hyperparameters":{"z":-9223372036854775809,', ("hyperparameters", "z"), -(2.0**63)),  # noqa: E501
+    (b'"hyperparameters":{', b'"hyperparameters":{"z":-9223372036854775808,', ("hyperparameters", "z"), -(2**63)),  # noqa: E501
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "path", "value"), JSON_INTEGER_LITERALS, ids=repr)
+def test_json_integer_literals_are_read_as_serde_json_reads_them(
+    old: bytes, new: bytes, path: tuple[Any, ...], value: float
+) -> None:
+    data = _json(spec.generate(1_000, 1)).replace(old, new, 1)
+    assert data.count(new) == 1
+    for name in ffibench.BACKENDS:
+        back: Any = json.loads(module(name).Document.from_json(data).to_json())
+        for key in path:
+            back = back[key]
+        assert same_record(back, value), (name, back)
 
 
 def test_nan_and_infinity_are_refused_on_every_way_in() -> None:
@@ -531,6 +638,91 @@ def test_the_pyo3_view_reads_bytes_in_place_and_copies_anything_else() -> None:
     assert same_record(documents.DocumentView(strided).to_dict(), d)
 
 
+@pytest.mark.parametrize("name", DIRECT)
+def test_the_view_reads_every_key_of_a_long_map(name: str) -> None:
+    d = spec.generate(1_000, 3)
+    d["hyperparameters"] = {f"k{i}": i for i in range(5_000)}
+    d["metrics"] = {f"m{i}": [float(i)] for i in range(5_000)}
+    view = module(name).DocumentView(module(name).Document.from_dict(d).to_archive())
+    hyper, metrics = view["hyperparameters"], view["metrics"]
+    assert all(hyper[f"k{i}"] == i for i in range(5_000))
+    assert all(metrics[f"m{i}"][0] == float(i) for i in range(0, 5_000, 7))
+    for missing in ("k5000", "m1", ""):
+        with pytest.raises(KeyError):
+            hyper[missing]
+    with pytest.raises(KeyError):
+        metrics["k1"]
+
+
+class _Refused(Exception):
+    pass
+
+
+class _BadIndex:
+    def __index__(self) -> int:
+        raise _Refused
+
+
+@pytest.mark.parametrize("name", DIRECT)
+def test_the_view_gives_new_lists_and_the_specs_errors(name: str) -> None:
+    d = spec.generate(3_000, 3)
+    view = module(name).DocumentView(module(name).Document.from_dict(d).to_archive())
+    view["layers"][0]["shape"].append(999)
+    list(view["tags"]).append("x")
+    if name == "python":
+        view["tags"].append("x")
+        view["metrics"]["loss"].append(1.0)
+        view["hyperparameters"]["new"] = 1
+    assert same_record(view.to_dict(), d)
+    for key in ([1], {}, b"name", 1):
+        with pytest.raises(KeyError):
+            view[key]
+        with pytest.raises(KeyError):
+            view["hyperparameters"][key]
+        with pytest.raises(KeyError):
+            view["metrics"][key]
+        with pytest.raises(KeyError):
+            view["layers"][0][key]
+    assert same_record(view["layers"][0][OwnHash("shape")], d["layers"][0]["shape"])
+    assert same_record(view["hyperparameters"][OwnHash("param_0")], d["hyperparameters"]["param_0"])
+    with pytest.raises(_Refused):
+        view["tags"][_BadIndex()]
+    with pytest.raises(_Refused):
+        view["layers"][_BadIndex()]
+
+
+@pytest.mark.parametrize("name", DIRECT)
+def test_the_view_reads_a_buffer_of_any_format_as_its_bytes(name: str) -> None:
+    d = spec.generate(3_000, 3)
+    archive = module(name).Document.from_dict(d).to_archive()
+    padded = archive + b" " * (-len(archive) % 8)  # JSON's whitespace, rkyv's trailing bytes
+    if name == "pyo3":
+        assert len(archive) % 8 == 0  # rkyv pads the archive to its root's alignment
+        padded = archive
+    for data in (memoryview(archive).cast("b"), memoryview(archive).cast("c"),
+                 memoryview(padded).cast("d")):  # fmt: skip
+        assert same_record(module(name).DocumentView(data).to_dict(), d), name
+
+
+class _OwnBytes(bytes):
+    def __bytes__(self) -> bytes:
+        return b"not these"
+
+
+@pytest.mark.parametrize("name", ffibench.BACKENDS)
+def test_a_bytes_subclass_is_read_by_its_buffer_not_its_dunder_bytes(name: str) -> None:
+    d = spec.generate(3_000, 3)
+    doc = spec.Document.from_dict(d)
+    documents = module(name)
+    for read, data in ((documents.Document.from_json, doc.to_json()),
+                       (documents.Document.from_bincode, doc.to_bincode())):  # fmt: skip
+        assert same_record(read(_OwnBytes(data)).to_dict() if name in DIRECT else
+                           json.loads(read(_OwnBytes(data)).to_json()), d), name  # fmt: skip
+    if hasattr(documents, "DocumentView"):
+        archive = documents.Document.from_dict(d).to_archive()
+        assert same_record(documents.DocumentView(_OwnBytes(archive)).to_dict(), d)
+
+
 def test_sub_views_keep_their_archive_alive() -> None:
     documents = module("pyo3")
     d = spec.generate(5_000, 2)
@@ -727,3 +919,45 @@ def test_a_view_copy_past_the_memory_is_a_memory_error_not_an_abort(name: str) -
     done = run_probe(_COPY_PAST_THE_MEMORY_PROBE, name)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["MemoryError"]
+
+
+_PAST_THE_MEMORY_PROBE = r"""
+import resource, struct, sys
+import ffibench
+
+backend = ffibench.backend(sys.argv[1]).documents
+n = 4_000_000  # a series of 32 MB
+head = b"\x00" * 7 + b"\x01\x01m\xfd" + struct.pack("<Q", n)
+data = head + struct.pack("<d", 0.12345678901234567) * n + b"\x00"
+doc = backend.Document.from_bincode(data)
+json_data = (b'{"name":"","version":0,"created":"","description":null,"parent":null,'
+             b'"hyperparameters":{},"layers":[],"metrics":{"m":['
+             + b",".join([b"0.5"] * n) + b']},"tags":[]}')
+calls = {
+    "to_json": doc.to_json,
+    "to_bincode": doc.to_bincode,
+    "to_archive": doc.to_archive,
+    "from_bincode": lambda: backend.Document.from_bincode(data),
+    "from_json": lambda: backend.Document.from_json(json_data),
+}
+with open("/proc/self/statm") as statm:
+    mapped = int(statm.read().split()[0]) * 4096
+resource.setrlimit(resource.RLIMIT_AS, (mapped + (2 << 20), resource.RLIM_INFINITY))
+for call, function in calls.items():
+    try:
+        function()
+    except MemoryError:
+        print(call, "MemoryError")
+    else:
+        print(call, "ok")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", RUST_BACKENDS)
+def test_writing_or_reading_past_the_memory_is_a_memory_error_not_an_abort(name: str) -> None:
+    done = run_probe(_PAST_THE_MEMORY_PROBE, name)
+    assert done.returncode == 0, done.stderr[-2000:]
+    verdicts = dict(line.split() for line in done.stdout.splitlines())
+    assert list(verdicts) == ["to_json", "to_bincode", "to_archive", "from_bincode", "from_json"]
+    assert set(verdicts.values()) == {"MemoryError"}, done.stdout

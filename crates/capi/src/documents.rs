@@ -156,7 +156,7 @@ pub unsafe extern "C" fn ffibench_document_to_json(
     document: *const FfiDocument,
     out: *mut FfiBytes,
 ) -> Status {
-    write_bytes(document, out, |document| Ok(document.to_json()))
+    write_bytes(document, out, |document| Ok(document.to_json()?))
 }
 
 /// Writes the document as bincode (2.0.1, `standard()`) to `out` (new bytes).
@@ -169,7 +169,7 @@ pub unsafe extern "C" fn ffibench_document_to_bincode(
     document: *const FfiDocument,
     out: *mut FfiBytes,
 ) -> Status {
-    write_bytes(document, out, |document| Ok(document.to_bincode()))
+    write_bytes(document, out, |document| Ok(document.to_bincode()?))
 }
 
 /// Writes the document's rkyv (0.8) archive to `out` (new bytes; a reader that reads it in
@@ -184,7 +184,18 @@ pub unsafe extern "C" fn ffibench_document_to_archive(
     out: *mut FfiBytes,
 ) -> Status {
     write_bytes(document, out, |document| {
-        Ok(document.to_archive()?.as_slice().to_vec())
+        // Copied into a plain Vec (freed as one) with a fallible allocation: an archive the
+        // size of the memory left is `OutOfMemory`, not an abort.
+        let archive = document.to_archive()?;
+        let mut bytes = Vec::new();
+        bytes.try_reserve_exact(archive.len()).map_err(|_| {
+            ffibench_core::CoreError::OutOfMemory {
+                bytes: archive.len(),
+            }
+        })?;
+        bytes.extend_from_slice(&archive);
+        drop(archive);
+        Ok(bytes)
     })
 }
 

@@ -24,8 +24,8 @@ fn documents(c: &mut Criterion) {
         let id = |name: &str| BenchmarkId::new(name, size);
         // Check before timing: every format gives the document back.
         let document = generate(size, SEED).unwrap();
-        let json = document.to_json();
-        let bincode = document.to_bincode();
+        let json = document.to_json().unwrap();
+        let bincode = document.to_bincode().unwrap();
         let archive = document.to_archive().unwrap();
         assert_eq!(Document::from_json(&json).unwrap(), document);
         assert_eq!(Document::from_bincode(&bincode).unwrap(), document);

@@ -18,7 +18,9 @@ use pyo3::prelude::*;
 /// Scenario 7: one nested record as Python objects, JSON, bincode and an rkyv view.
 #[pymodule(submodule, gil_used = true)]
 pub(crate) mod documents {
+    use std::collections::{HashMap, HashSet};
     use std::fmt;
+    use std::sync::OnceLock;
 
     use ffibench_core::documents::{
         self as core, ArchivedDocument, ArchivedValue, Document, Layer, Value,
@@ -33,6 +35,10 @@ pub(crate) mod documents {
 
     use crate::error::PyCoreError;
     use crate::type_name;
+
+    /// An int longer than this is shown by its size in a message, not its digits (as the
+    /// spec does).
+    const SHOWN_BITS: u64 = 128;
 
     /// Inputs (or documents) from this many bytes on are handled with the GIL released;
     /// below, releasing and taking it back costs more than the work it frees other threads for.
@@ -109,8 +115,17 @@ pub(crate) mod documents {
                 .get_type::<PyInt>()
                 .getattr(intern!(value.py(), "__index__"))?
                 .call1((value,))?;
+            // An int too long for `str` (Python's limit on digits) is shown by its size.
+            let bits: u64 = number
+                .call_method0(intern!(value.py(), "bit_length"))?
+                .extract()?;
+            let shown = if bits > SHOWN_BITS {
+                format!("an int of {bits} bits")
+            } else {
+                number.str()?.to_string()
+            };
             Err(PyValueError::new_err(format!(
-                "{path}: {number} does not fit a signed 64-bit integer"
+                "{path}: {shown} does not fit a signed 64-bit integer"
             )))
         })
     }
@@ -180,8 +195,26 @@ pub(crate) mod documents {
             .cast::<PyDict>()
             .map_err(|_| expected(path, "dict", value))?;
         let mut out = Vec::with_capacity(dict.len());
+        // Keys of exact str are unique in a dict; a str subclass with its own __hash__ or
+        // __eq__ may spell a key twice, and the spec refuses that by the text.
+        let mut seen: Option<HashSet<String>> = None;
         for (key, element) in dict.iter() {
             let name = text(&key, Path::KeyOf(&path))?;
+            if !key.is_exact_instance_of::<PyString>() && seen.is_none() {
+                seen = Some(
+                    out.iter()
+                        .map(|(name, _): &(String, T)| name.clone())
+                        .collect(),
+                );
+            }
+            if let Some(seen) = seen.as_mut()
+                && !seen.insert(name.clone())
+            {
+                return Err(PyValueError::new_err(format!(
+                    "{path}: duplicate key {}",
+                    core::py_repr(&name)
+                )));
+            }
             let checked = item(&element, Path::Key(&path, &name))?;
             out.push((name, checked));
         }
@@ -197,33 +230,57 @@ pub(crate) mod documents {
         let dict = value
             .cast::<PyDict>()
             .map_err(|_| expected(path, "dict", value))?;
-        let mut found = Vec::with_capacity(N);
-        for name in names {
-            match dict.get_item(name)? {
-                Some(item) => found.push(item),
+        // By each key's text, as the spec reads them: a str subclass with its own __hash__
+        // or __eq__ is neither found by a lookup nor unlike the field it spells.
+        let mut found: [Option<Bound<'py, PyAny>>; N] = [const { None }; N];
+        let mut extra: Option<Bound<'py, PyAny>> = None;
+        for (key, item) in dict.iter() {
+            let slot = key
+                .cast::<PyString>()
+                .ok()
+                .and_then(|key| key.to_str().ok().map(str::to_owned))
+                .and_then(|key| {
+                    names
+                        .iter()
+                        .position(|name| name.to_str().ok() == Some(&key))
+                });
+            match slot {
+                Some(index) if found[index].is_some() => {
+                    return Err(PyValueError::new_err(format!(
+                        "{path}: duplicate field {}",
+                        names[index].repr()?
+                    )));
+                }
+                Some(index) => found[index] = Some(item),
                 None => {
-                    return Err(PyValueError::new_err(format!(
-                        "{path}: missing field {}",
-                        name.repr()?
-                    )));
+                    if extra.is_none() {
+                        extra = Some(key);
+                    }
                 }
             }
         }
-        if dict.len() != N {
-            for key in dict.keys() {
-                let known = key
-                    .cast::<PyString>()
-                    .ok()
-                    .and_then(|key| key.to_str().ok().map(str::to_owned))
-                    .is_some_and(|key| names.iter().any(|name| name.to_str().ok() == Some(&key)));
-                if !known {
-                    return Err(PyValueError::new_err(format!(
-                        "{path}: unknown field {}",
-                        key.repr()?
-                    )));
-                }
+        for (name, item) in names.iter().zip(&found) {
+            if item.is_none() {
+                return Err(PyValueError::new_err(format!(
+                    "{path}: missing field {}",
+                    name.repr()?
+                )));
             }
         }
+        if let Some(key) = extra {
+            let shown = match key
+                .cast::<PyString>()
+                .ok()
+                .and_then(|key| key.to_str().ok())
+            {
+                Some(text) => core::py_repr(text),
+                None => key.repr()?.to_string(),
+            };
+            return Err(PyValueError::new_err(format!(
+                "{path}: unknown field {shown}"
+            )));
+        }
+        let found: Vec<Bound<'py, PyAny>> = found.into_iter().flatten().collect();
         found
             .try_into()
             .map_err(|_| PyValueError::new_err(format!("{path}: expected {N} fields")))
@@ -231,43 +288,49 @@ pub(crate) mod documents {
 
     fn layer(value: &Bound<'_, PyAny>, path: Path<'_>) -> PyResult<Layer> {
         // The hot record (one per layer): its four fields looked up one by one, with no
-        // array in between; any fault is then reported by the general reader, in its order.
+        // array in between, where the dict holds four keys of exact str; otherwise (a
+        // missing or unknown key, or a str subclass with its own __hash__ or __eq__) read by
+        // the general reader, by each key's text, as the spec does.
         let py = value.py();
         let Ok(dict) = value.cast::<PyDict>() else {
             return Err(expected(path, "dict", value));
         };
-        let (Some(name), Some(kind), Some(shape), Some(parameters)) = (
-            dict.get_item(intern!(py, "name"))?,
-            dict.get_item(intern!(py, "kind"))?,
-            dict.get_item(intern!(py, "shape"))?,
-            dict.get_item(intern!(py, "parameters"))?,
-        ) else {
-            return Err(layer_fault(value, path));
-        };
-        if dict.len() != LAYER_FIELDS.len() {
-            return Err(layer_fault(value, path));
-        }
-        Ok(Layer {
-            name: text(&name, Path::Field(&path, "name"))?,
-            kind: text(&kind, Path::Field(&path, "kind"))?,
-            shape: list(&shape, Path::Field(&path, "shape"), integer)?,
-            parameters: integer(&parameters, Path::Field(&path, "parameters"))?,
-        })
-    }
-
-    /// The error of a layer whose keys are wrong (missing or unknown), as the spec words it.
-    fn layer_fault(value: &Bound<'_, PyAny>, path: Path<'_>) -> PyErr {
-        let py = value.py();
         let names = [
             intern!(py, "name"),
             intern!(py, "kind"),
             intern!(py, "shape"),
             intern!(py, "parameters"),
         ];
-        match fields(value, names, path) {
-            Err(error) => error,
-            Ok(_) => PyValueError::new_err(format!("{path}: invalid layer")),
-        }
+        let fast = if dict.len() == LAYER_FIELDS.len()
+            && dict
+                .keys()
+                .iter()
+                .all(|key| key.is_exact_instance_of::<PyString>())
+        {
+            match (
+                dict.get_item(names[0])?,
+                dict.get_item(names[1])?,
+                dict.get_item(names[2])?,
+                dict.get_item(names[3])?,
+            ) {
+                (Some(name), Some(kind), Some(shape), Some(parameters)) => {
+                    Some([name, kind, shape, parameters])
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let [name, kind, shape, parameters] = match fast {
+            Some(found) => found,
+            None => fields(value, names, path)?,
+        };
+        Ok(Layer {
+            name: text(&name, Path::Field(&path, "name"))?,
+            kind: text(&kind, Path::Field(&path, "kind"))?,
+            shape: list(&shape, Path::Field(&path, "shape"), integer)?,
+            parameters: integer(&parameters, Path::Field(&path, "parameters"))?,
+        })
     }
 
     /// `value` read as a document, checked as the spec checks it.
@@ -454,11 +517,12 @@ pub(crate) mod documents {
         }
 
         /// Compact UTF-8 JSON.
-        fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        fn to_json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
             let json = detach_if(py, weight(&self.inner) >= DETACH_BYTES, || {
                 self.inner.to_json()
-            });
-            PyBytes::new(py, &json)
+            })
+            .map_err(PyCoreError::from)?;
+            Ok(PyBytes::new(py, &json))
         }
 
         /// The document of its bincode bytes (``bytes`` only).
@@ -473,11 +537,12 @@ pub(crate) mod documents {
         }
 
         /// bincode 2's ``standard()`` encoding.
-        fn to_bincode<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        fn to_bincode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
             let bytes = detach_if(py, weight(&self.inner) >= DETACH_BYTES, || {
                 self.inner.to_bincode()
-            });
-            PyBytes::new(py, &bytes)
+            })
+            .map_err(PyCoreError::from)?;
+            Ok(PyBytes::new(py, &bytes))
         }
 
         /// The rkyv archive that ``DocumentView`` reads.
@@ -503,7 +568,7 @@ pub(crate) mod documents {
         ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
             let py = slf.py();
             let rebuild = slf.get_type().getattr(intern!(py, "from_json"))?;
-            Ok((rebuild, (slf.get().to_json(py),)))
+            Ok((rebuild, (slf.get().to_json(py)?,)))
         }
     }
 
@@ -582,6 +647,31 @@ pub(crate) mod documents {
     #[pyclass(frozen, name = "DocumentView", module = "ffibench._native.documents")]
     pub(crate) struct PyDocumentView {
         storage: Storage,
+        /// The position of each hyperparameter by name, made at the first lookup of a map
+        /// long enough to need one (a scan of each lookup would make reading a whole map
+        /// quadratic).
+        hyperparameter_index: OnceLock<HashMap<Box<str>, usize>>,
+        /// The same for the metrics.
+        metric_index: OnceLock<HashMap<Box<str>, usize>>,
+    }
+
+    /// Maps shorter than this are scanned: no index is worth making.
+    const SCAN_LEN: usize = 16;
+
+    /// The position of `name` among `keys`: a scan for a short map, else the index (made
+    /// once).
+    fn find<'a>(
+        index: &OnceLock<HashMap<Box<str>, usize>>,
+        mut keys: impl ExactSizeIterator<Item = &'a str>,
+        name: &str,
+    ) -> Option<usize> {
+        if keys.len() < SCAN_LEN {
+            return keys.position(|key| key == name);
+        }
+        index
+            .get_or_init(|| keys.enumerate().map(|(at, key)| (key.into(), at)).collect())
+            .get(name)
+            .copied()
     }
 
     impl PyDocumentView {
@@ -615,11 +705,17 @@ pub(crate) mod documents {
             let py = key.py();
             py.import(intern!(py, "operator"))?
                 .call_method1(intern!(py, "index"), (key,))
-                .map_err(|_| {
-                    PyTypeError::new_err(format!(
-                        "list indices must be integers or slices, not {}",
-                        type_name(key)
-                    ))
+                .map_err(|error| {
+                    // An object with no __index__ is a TypeError in list's words; what a
+                    // user's __index__ raises goes through as it is.
+                    if key.hasattr(intern!(py, "__index__")).unwrap_or(true) {
+                        error
+                    } else {
+                        PyTypeError::new_err(format!(
+                            "list indices must be integers or slices, not {}",
+                            type_name(key)
+                        ))
+                    }
                 })?
                 .extract()
         }
@@ -700,15 +796,29 @@ pub(crate) mod documents {
                 || data.is_instance_of::<pyo3::types::PyByteArray>()
                 || data.is_instance_of::<pyo3::types::PyMemoryView>()
             {
-                // Not aligned, or mutable: an aligned copy of our own.
-                aligned_copy(py, &PyBuffer::<u8>::get(data)?)?
+                // Not aligned, or mutable: an aligned copy of our own. A buffer of another
+                // format (a memoryview cast to 'b' or 'd') is read as its bytes, as
+                // `bytes(memoryview(data))` reads it.
+                match PyBuffer::<u8>::get(data) {
+                    Ok(buffer) => aligned_copy(py, &buffer)?,
+                    Err(_) => {
+                        let raw = py
+                            .get_type::<PyBytes>()
+                            .call1((pyo3::types::PyMemoryView::from(data)?,))?;
+                        aligned_copy(py, &PyBuffer::<u8>::get(&raw)?)?
+                    }
+                }
             } else {
                 return Err(PyTypeError::new_err(format!(
                     "data must be bytes, bytearray or memoryview, not {}",
                     type_name(data)
                 )));
             };
-            let view = Self { storage };
+            let view = Self {
+                storage,
+                hyperparameter_index: OnceLock::new(),
+                metric_index: OnceLock::new(),
+            };
             let bytes = view.bytes(py);
             let heavy = bytes.len() >= DETACH_BYTES;
             detach_if(py, heavy, || core::access(bytes).map(|_| ())).map_err(PyCoreError::from)?;
@@ -865,19 +975,19 @@ pub(crate) mod documents {
                 }
                 Node::Hyperparameters => {
                     let name = name()?;
-                    let entry = document
+                    let owner = self.owner.get();
+                    let keys = document
                         .hyperparameters
                         .iter()
-                        .find(|entry| entry.0.as_str() == name)
+                        .map(|entry| entry.0.as_str());
+                    let at = find(&owner.hyperparameter_index, keys, name)
                         .ok_or_else(|| key_error(key))?;
-                    archived_value(py, &entry.1)
+                    archived_value(py, &document.hyperparameters[at].1)
                 }
                 Node::Metrics => {
                     let name = name()?;
-                    let index = document
-                        .metrics
-                        .iter()
-                        .position(|entry| entry.0.as_str() == name)
+                    let keys = document.metrics.iter().map(|entry| entry.0.as_str());
+                    let index = find(&self.owner.get().metric_index, keys, name)
                         .ok_or_else(|| key_error(key))?;
                     self.child(py, Node::Metric(index))
                 }

@@ -48,7 +48,12 @@ Paths
     ``Document.from_dict(d)`` / ``doc.to_dict()``: Python objects straight to the record and
     back. ``Document.from_json(data)`` / ``doc.to_json()``: compact UTF-8 JSON
     (``bytes``; ``from_json`` also takes a ``str``); the text of floats may differ between
-    backends (``1e+16`` here, ``1e16`` from serde_json), the values never do.
+    backends (``1e+16`` here, ``1e16`` from serde_json), the values never do. A JSON number
+    written without a fraction or exponent is read as serde_json reads it: an int from
+    ``-2**63`` to ``2**64 - 1`` (then checked as any int), except ``-0``, which is the float
+    ``-0.0``, and beyond that range the nearest float — so ``"version": -0`` and
+    ``"version": 18446744073709551616`` are refused (expected int, got float), and ``-0`` or
+    ``1e23`` written as ``100000000000000000000000`` in a float series are accepted.
     ``Document.from_bincode(data)`` / ``doc.to_bincode()``: bincode 2's ``standard()``
     configuration through serde, the same bytes from every backend (:func:`encode_bincode`
     writes them and :func:`decode_bincode` reads them here, with ``struct``). ``doc.to_archive()``
@@ -65,8 +70,9 @@ The view
     the list or dict it stands for: ``len``, indexing (a list's by an int, negative counted
     from the end, ``IndexError`` past it; a map's or a layer's by a str key, ``KeyError``
     for one it lacks, whatever its type), and iteration (a list's items, a map's keys).
-    Here they are the parsed record's own lists and dicts (not to be changed); the Rust
-    backends return views that read the archive on demand. ``view.to_dict()`` is the whole
+    Here they are new lists and dicts (a map's a ``dict`` subclass for the ``KeyError``)
+    made from the parsed record each time; the Rust backends return views that read the
+    archive on demand. ``view.to_dict()`` is the whole
     document. Slicing is not part of the contract.
 
 bincode, byte by byte
@@ -128,6 +134,7 @@ MAX_SIZE = 1 << 32
 
 _MASK = (1 << 64) - 1
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+_SHOWN_BITS = 128  # an int longer than this is shown by its size in a message
 
 # -- generate ---------------------------------------------------------------------------------
 
@@ -271,7 +278,10 @@ def _integer(value: object, path: str) -> int:
         raise _expected(path, "int", value)
     number = int.__index__(value)
     if not _I64_MIN <= number <= _I64_MAX:
-        raise ValueError(f"{path}: {number} does not fit a signed 64-bit integer")
+        # an int too long for ``str`` (Python's limit on digits) is shown by its size
+        bits = number.bit_length()
+        shown = f"an int of {bits} bits" if bits > _SHOWN_BITS else str(number)
+        raise ValueError(f"{path}: {shown} does not fit a signed 64-bit integer")
     return number
 
 
@@ -309,9 +319,12 @@ def _list(value: object, path: str, item: Callable[[Any, str], Any]) -> list[Any
 def _map(value: object, path: str, item: Callable[[Any, str], Any]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _expected(path, "dict", value)
-    checked = {}
+    checked: dict[str, Any] = {}
     for key, element in dict.items(value):
         name = _text(key, f"{path} (a key)")
+        if name in checked:
+            # two keys of one text (a str subclass with its own __hash__ or __eq__)
+            raise ValueError(f"{path}: duplicate key {name!r}")
         checked[name] = item(element, f"{path}.{name}")
     return checked
 
@@ -320,15 +333,24 @@ def _fields(value: object, fields: tuple[str, ...], path: str) -> list[Any]:
     """The values of a record's ``fields`` in order: a dict with exactly those keys."""
     if not isinstance(value, dict):
         raise _expected(path, "dict", value)
-    missing = object()
-    found = [dict.get(value, field, missing) for field in fields]
-    for field, item in zip(fields, found, strict=True):
-        if item is missing:
+    # By the keys' text, one by one: a str subclass with its own __hash__ or __eq__ is
+    # neither found by ``dict.get`` nor unlike the field it spells.
+    found: dict[str, Any] = {}
+    extra: list[object] = []
+    for key, item in dict.items(value):
+        name = str.__str__(key) if isinstance(key, str) else None
+        if name is None or name not in fields:
+            extra.append(key if name is None else name)
+        elif name in found:
+            raise ValueError(f"{path}: duplicate field {name!r}")
+        else:
+            found[name] = item
+    for field in fields:
+        if field not in found:
             raise ValueError(f"{path}: missing field {field!r}")
-    if dict.__len__(value) != len(fields):
-        extra = next(key for key in dict.__iter__(value) if key not in fields)
-        raise ValueError(f"{path}: unknown field {extra!r}")
-    return found
+    if extra:
+        raise ValueError(f"{path}: unknown field {extra[0]!r}")
+    return [found[field] for field in fields]
 
 
 def _layer(value: object, path: str) -> dict[str, Any]:
@@ -392,6 +414,17 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+def _parse_int(token: str) -> int | float:
+    """A JSON integer literal as serde_json reads it: an ``int`` from ``-2**63`` to
+    ``2**64 - 1``, except ``-0``, which is the float ``-0.0``; beyond that range the float
+    nearest to it (so ``-0`` and ``18446744073709551616`` are floats: refused where an int is
+    due, accepted where a float is)."""
+    number = int(token)
+    if token == "-0" or not _I64_MIN <= number <= _MASK:
+        return float(token)
+    return number
+
+
 def _parse_json(data: object) -> Any:
     if isinstance(data, bytes):
         try:
@@ -410,7 +443,12 @@ def _parse_json(data: object) -> Any:
     else:
         raise TypeError(f"data must be bytes or str, not {type(data).__name__}")
     try:
-        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_pairs)
+        return json.loads(
+            text,
+            parse_constant=_no_constant,
+            parse_int=_parse_int,
+            object_pairs_hook=_unique_pairs,
+        )
     except json.JSONDecodeError as error:
         raise ValueError(
             f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}"
@@ -657,7 +695,7 @@ def decode_bincode(data: bytes) -> dict[str, Any]:
 def _check_bytes(data: object) -> bytes:
     if not isinstance(data, bytes):
         raise TypeError(f"data must be bytes, not {type(data).__name__}")
-    return bytes(data)
+    return bytes(memoryview(data))  # its bytes, not a subclass's __bytes__
 
 
 # -- the classes ------------------------------------------------------------------------------
@@ -742,6 +780,19 @@ class Document:
         return (type(self).from_json, (self.to_json(),))
 
 
+class _ViewMap(dict[str, Any]):
+    """A map or a layer of the python view: a new dict whose lookup reads a key by its text,
+    and of a key it lacks, whatever its type (``[1]`` included), raises ``KeyError``."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: object) -> Any:
+        name = str.__str__(key) if isinstance(key, str) else None
+        if name is None or not dict.__contains__(self, name):
+            raise KeyError(key)
+        return dict.__getitem__(self, name)
+
+
 class DocumentView:
     """A document read field by field from an archive (see the module docstring): here the
     archive is JSON, parsed and checked whole when the view is made.
@@ -766,14 +817,28 @@ class DocumentView:
             raise TypeError(
                 f"data must be bytes, bytearray or memoryview, not {type(data).__name__}"
             )
-        raw = bytes(data)
+        # its bytes, whatever the memoryview's format or a subclass's __bytes__ says
+        raw = bytes(memoryview(data))
         view = super().__new__(cls)
         view._record = check_document(_parse_json(raw))
         view._data = raw
         return view
 
     def __getitem__(self, field: str) -> Any:
-        return self._record[field]
+        name = str.__str__(field) if isinstance(field, str) else None
+        if name not in FIELDS:
+            raise KeyError(field)
+        value = self._record[name]
+        # a new container each time, as a Rust view builds one: the view's own never leaks
+        if name == "layers":
+            return [_ViewMap({**layer, "shape": list(layer["shape"])}) for layer in value]
+        if name == "metrics":
+            return _ViewMap({key: list(values) for key, values in value.items()})
+        if name == "hyperparameters":
+            return _ViewMap(value)
+        if isinstance(value, list):
+            return list(value)
+        return value
 
     def __len__(self) -> int:
         return len(FIELDS)

@@ -4,8 +4,11 @@
 use rkyv::rancor;
 pub use rkyv::util::AlignedVec;
 
-use super::{ArchivedDocument, ArchivedValue, Document, duplicate, invalid, py_repr, python_float};
-use crate::CoreResult;
+use super::{
+    ArchivedDocument, ArchivedValue, Document, OUT_OF_MEMORY, duplicate, invalid, py_repr,
+    python_float,
+};
+use crate::{CoreError, CoreResult};
 
 /// The alignment an archive must have in memory to be read in place: that of the buffer rkyv
 /// writes (every archived type here needs 8 or less).
@@ -52,9 +55,75 @@ impl rancor::Source for CheckError {
     }
 }
 
+/// An archive in memory aligned to [`ALIGNMENT`] (it can be read in place), grown with
+/// `try_reserve` as rkyv writes it: an archive past the memory left is
+/// [`CoreError::OutOfMemory`], not an abort (rkyv's own `AlignedVec` aborts).
+#[derive(Debug, Default)]
+pub struct Archive {
+    /// The bytes, in words of the alignment (the last one padded with zeros).
+    words: Vec<u128>,
+    /// How many of the bytes are the archive's.
+    len: usize,
+}
+
+impl Archive {
+    /// The archive's bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        // SAFETY: `words` holds `words.len() * 16 >= len` initialised bytes (zeroed when it
+        // grows), which any `u8` may view, borrowed for as long as `self` is.
+        unsafe { std::slice::from_raw_parts(self.words.as_ptr().cast::<u8>(), self.len) }
+    }
+}
+
+impl std::ops::Deref for Archive {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl rkyv::ser::Positional for Archive {
+    fn pos(&self) -> usize {
+        self.len
+    }
+}
+
+impl<E: rancor::Source> rkyv::ser::Writer<E> for Archive {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), E> {
+        let end = self.len.saturating_add(bytes.len());
+        let words = end.div_ceil(ALIGNMENT);
+        if words > self.words.len() {
+            // Doubling, as a Vec grows, but fallibly.
+            let want = words.max(self.words.len().saturating_mul(2));
+            if let Err(error) = self.words.try_reserve(want - self.words.len()) {
+                OUT_OF_MEMORY.set(Some(want.saturating_mul(ALIGNMENT)));
+                return Err(E::new(error));
+            }
+            self.words.resize(words, 0);
+        }
+        // SAFETY: `words` now holds `words.len() * 16 >= end` initialised bytes, viewed as
+        // bytes only for this copy, while nothing else borrows them.
+        let all = unsafe {
+            std::slice::from_raw_parts_mut(
+                self.words.as_mut_ptr().cast::<u8>(),
+                self.words.len() * ALIGNMENT,
+            )
+        };
+        all[self.len..end].copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+}
+
 /// The archive of `document`.
-pub(super) fn to_archive(document: &Document) -> CoreResult<AlignedVec> {
-    rkyv::to_bytes::<rancor::Error>(document).map_err(|error| invalid("archive", error))
+pub(super) fn to_archive(document: &Document) -> CoreResult<Archive> {
+    OUT_OF_MEMORY.set(None);
+    rkyv::api::high::to_bytes_in::<_, rancor::Error>(document, Archive::default()).map_err(
+        |error| match OUT_OF_MEMORY.take() {
+            Some(bytes) => CoreError::OutOfMemory { bytes },
+            None => invalid("archive", error),
+        },
+    )
 }
 
 /// Whether `bytes` starts at an address an archive can be read at in place.
@@ -121,7 +190,7 @@ fn check(document: &ArchivedDocument) -> CoreResult<()> {
         .hyperparameters
         .iter()
         .map(|entry| entry.0.as_str());
-    if let Some(key) = duplicate(keys) {
+    if let Some(key) = duplicate(keys).map_err(|bytes| CoreError::OutOfMemory { bytes })? {
         return Err(invalid(
             "hyperparameters",
             format_args!("duplicate key {}", py_repr(key)),
@@ -139,7 +208,7 @@ fn check(document: &ArchivedDocument) -> CoreResult<()> {
         }
     }
     let keys = document.metrics.iter().map(|entry| entry.0.as_str());
-    if let Some(key) = duplicate(keys) {
+    if let Some(key) = duplicate(keys).map_err(|bytes| CoreError::OutOfMemory { bytes })? {
         return Err(invalid(
             "metrics",
             format_args!("duplicate key {}", py_repr(key)),

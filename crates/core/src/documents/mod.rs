@@ -30,7 +30,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{CoreError, CoreResult};
 
-pub use archive::{ALIGNMENT, AlignedVec, access, access_unchecked, aligned_copy, is_aligned};
+pub use archive::{
+    ALIGNMENT, AlignedVec, Archive, access, access_unchecked, aligned_copy, is_aligned,
+};
 pub use generate::{MAX_SIZE, generate};
 
 /// An archived `i64` (little-endian, whatever the machine).
@@ -124,17 +126,19 @@ pub struct Document {
 }
 
 impl Document {
-    /// Compact UTF-8 JSON.
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(256);
-        // Serializing these types into a Vec cannot fail: no map has a non-str key, and no
-        // writer error can happen in memory.
-        let _ = serde_json::to_writer(&mut out, self);
-        out
+    /// Compact UTF-8 JSON; `OutOfMemory` where the output cannot grow (never an abort).
+    pub fn to_json(&self) -> CoreResult<Vec<u8>> {
+        let mut out = TryWriter::with_estimate(self)?;
+        // The only failure here is the writer's: no map has a non-str key.
+        match serde_json::to_writer(&mut out, self) {
+            Ok(()) => Ok(out.bytes),
+            Err(error) => Err(out.failure(error)),
+        }
     }
 
     /// The document of a JSON text; `InvalidValue` naming the field and the position.
     pub fn from_json(data: &[u8]) -> CoreResult<Self> {
+        OUT_OF_MEMORY.set(None);
         let mut deserializer = serde_json::Deserializer::from_slice(data);
         match JsonDocument::deserialize(&mut deserializer).and_then(|document| {
             deserializer.end()?;
@@ -142,6 +146,9 @@ impl Document {
         }) {
             Ok(document) => Ok(document),
             Err(error) => {
+                if let Some(bytes) = OUT_OF_MEMORY.take() {
+                    return Err(CoreError::OutOfMemory { bytes });
+                }
                 // Again, slowly, for the path of the field at fault.
                 let mut deserializer = serde_json::Deserializer::from_slice(data);
                 match serde_path_to_error::deserialize::<_, JsonDocument>(&mut deserializer) {
@@ -152,15 +159,21 @@ impl Document {
         }
     }
 
-    /// bincode 2's `standard()` encoding, through serde.
-    pub fn to_bincode(&self) -> Vec<u8> {
-        // Encoding into a Vec cannot fail for these types (no unsized sequence).
-        bincode::serde::encode_to_vec(self, bincode::config::standard()).unwrap_or_default()
+    /// bincode 2's `standard()` encoding, through serde; `OutOfMemory` where the output
+    /// cannot grow.
+    pub fn to_bincode(&self) -> CoreResult<Vec<u8>> {
+        let mut out = TryWriter::with_estimate(self)?;
+        // The only failure here is the writer's (no unsized sequence).
+        match bincode::serde::encode_into_std_write(self, &mut out, bincode::config::standard()) {
+            Ok(_) => Ok(out.bytes),
+            Err(error) => Err(out.failure(error)),
+        }
     }
 
     /// The document of its bincode bytes; `InvalidValue` naming the field, or the trailing
     /// bytes.
     pub fn from_bincode(data: &[u8]) -> CoreResult<Self> {
+        OUT_OF_MEMORY.set(None);
         let config = bincode::config::standard();
         match bincode::serde::borrow_decode_from_slice::<Self, _>(data, config) {
             Ok((document, read)) if read == data.len() => Ok(document),
@@ -172,6 +185,9 @@ impl Document {
                 ),
             )),
             Err(error) => {
+                if let Some(bytes) = OUT_OF_MEMORY.take() {
+                    return Err(CoreError::OutOfMemory { bytes });
+                }
                 // Again, slowly, for the path of the field at fault.
                 let mut decoder =
                     bincode::serde::BorrowedSerdeDecoder::from_slice(data, config, ());
@@ -187,9 +203,93 @@ impl Document {
     }
 
     /// The rkyv archive of the document (see [`access`] to read one).
-    pub fn to_archive(&self) -> CoreResult<AlignedVec> {
+    pub fn to_archive(&self) -> CoreResult<Archive> {
         archive::to_archive(self)
     }
+}
+
+/// An output that grows with `try_reserve`: a failed allocation is an `io::Error` (and then
+/// [`CoreError::OutOfMemory`]), not an abort.
+struct TryWriter {
+    bytes: Vec<u8>,
+    failed: Option<usize>,
+}
+
+impl TryWriter {
+    /// A writer with room for about the document's size already reserved.
+    fn with_estimate(document: &Document) -> CoreResult<Self> {
+        let estimate = estimate(document);
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve(estimate)
+            .map_err(|_| CoreError::OutOfMemory { bytes: estimate })?;
+        Ok(Self {
+            bytes,
+            failed: None,
+        })
+    }
+
+    /// The error of a failed write: `OutOfMemory` where it was the writer's.
+    fn failure(&self, error: impl fmt::Display) -> CoreError {
+        match self.failed {
+            Some(bytes) => CoreError::OutOfMemory { bytes },
+            None => invalid("document", error),
+        }
+    }
+}
+
+impl std::io::Write for TryWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.try_reserve(buf.len()).is_err() {
+            self.failed = Some(self.bytes.len().saturating_add(buf.len()));
+            return Err(std::io::ErrorKind::OutOfMemory.into());
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// About the size of the document's encoding (a float is 8 bytes in bincode, up to 24 in
+/// JSON; this reserves the smaller and grows from there).
+fn estimate(document: &Document) -> usize {
+    let floats: usize = document
+        .metrics
+        .iter()
+        .map(|(_, series)| series.len())
+        .sum();
+    let layers: usize = document
+        .layers
+        .iter()
+        .map(|layer| layer.name.len() + layer.kind.len() + 8 * layer.shape.len() + 16)
+        .sum();
+    256 + 8 * floats + layers + 32 * document.hyperparameters.len()
+}
+
+thread_local! {
+    /// The size of an allocation that failed in the decoding now under way, if one did:
+    /// serde's errors are text, so this says it was memory.
+    static OUT_OF_MEMORY: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The serde error for an allocation of `bytes` that failed (and the flag that says so).
+fn out_of_memory<E: de::Error>(bytes: usize) -> E {
+    OUT_OF_MEMORY.set(Some(bytes));
+    E::custom(format_args!("could not allocate {bytes} bytes"))
+}
+
+/// Room for one more item in `out`, reserved fallibly (doubling, as `push` does).
+fn room<T, E: de::Error>(out: &mut Vec<T>) -> Result<(), E> {
+    if out.len() == out.capacity() {
+        let more = out.capacity().max(8);
+        if out.try_reserve(more).is_err() {
+            let bytes = (out.capacity() + more).saturating_mul(std::mem::size_of::<T>());
+            return Err(out_of_memory(bytes));
+        }
+    }
+    Ok(())
 }
 
 /// The path of a bincode failure with the fields named: serde sees a record as a sequence in
@@ -351,11 +451,20 @@ impl<'de> Deserialize<'de> for Text {
                 formatter.write_str("a string")
             }
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Text, E> {
-                Ok(Text(value.to_owned()))
+                owned(value).map(Text)
             }
         }
         deserializer.deserialize_str(TextVisitor)
     }
+}
+
+/// `value` copied, the allocation fallible.
+fn owned<E: de::Error>(value: &str) -> Result<String, E> {
+    let mut out = String::new();
+    out.try_reserve_exact(value.len())
+        .map_err(|_| out_of_memory(value.len()))?;
+    out.push_str(value);
+    Ok(out)
 }
 
 fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
@@ -434,6 +543,7 @@ impl<'de, W: Deserialize<'de> + Into<T>, T> Visitor<'de> for SeqOf<W, T> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
         let mut out = Vec::with_capacity(cautious::<T>(seq.size_hint()));
         while let Some(item) = seq.next_element::<W>()? {
+            room(&mut out)?;
             out.push(item.into());
         }
         Ok(out)
@@ -526,9 +636,11 @@ impl<'de, W: Deserialize<'de> + Into<T>, T> Visitor<'de> for EntriesOf<W, T> {
             Vec::with_capacity(cautious::<(String, T)>(map.size_hint()));
         while let Some(key) = map.next_key::<Text>()? {
             let value = map.next_value::<W>()?;
+            room(&mut out)?;
             out.push((key.0, value.into()));
         }
-        if let Some(key) = duplicate(out.iter().map(|(key, _)| key.as_str())) {
+        let found = duplicate(out.iter().map(|(key, _)| key.as_str())).map_err(out_of_memory)?;
+        if let Some(key) = found {
             return Err(de::Error::custom(format_args!(
                 "duplicate key {}",
                 py_repr(key)
@@ -538,10 +650,15 @@ impl<'de, W: Deserialize<'de> + Into<T>, T> Visitor<'de> for EntriesOf<W, T> {
     }
 }
 
-/// The first key that occurs twice, if any.
-pub(crate) fn duplicate<'a>(keys: impl ExactSizeIterator<Item = &'a str>) -> Option<&'a str> {
-    let mut seen = HashSet::with_capacity(keys.len());
-    keys.into_iter().find(|&key| !seen.insert(key))
+/// The first key that occurs twice, if any; `Err(bytes)` where the set of keys cannot be
+/// allocated (a map of millions of keys near the memory limit).
+pub(crate) fn duplicate<'a>(
+    keys: impl ExactSizeIterator<Item = &'a str>,
+) -> Result<Option<&'a str>, usize> {
+    let mut seen = HashSet::new();
+    seen.try_reserve(keys.len())
+        .map_err(|_| keys.len().saturating_mul(2 * std::mem::size_of::<&str>()))?;
+    Ok(keys.into_iter().find(|&key| !seen.insert(key)))
 }
 
 /// `key` quoted as Python's `repr` quotes a plain str (single quotes unless it holds one).
@@ -563,14 +680,61 @@ pub fn py_repr(key: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
+            c if !printable(c) => {
+                let code = c as u32;
+                if code < 0x100 {
+                    out.push_str(&format!("\\x{code:02x}"));
+                } else if code < 0x10000 {
+                    out.push_str(&format!("\\u{code:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{code:08x}"));
+                }
             }
             c => out.push(c),
         }
     }
     out.push(quote);
     out
+}
+
+/// Whether Python's `str.isprintable` holds for `c`: not a control (Cc), a format
+/// character (Cf), a separator other than the space (Zs, Zl, Zp), a private-use character
+/// (Co) or a noncharacter. Unassigned code points (the rest of Cn) are printed as they are:
+/// telling them needs the Unicode tables.
+fn printable(c: char) -> bool {
+    let code = c as u32;
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() || c.is_whitespace() {
+        return false;
+    }
+    !matches!(
+        code,
+        0xad | 0x600..=0x605
+            | 0x61c
+            | 0x6dd
+            | 0x70f
+            | 0x890..=0x891
+            | 0x8e2
+            | 0x180e
+            | 0x200b..=0x200f
+            | 0x202a..=0x202e
+            | 0x2060..=0x2064
+            | 0x2066..=0x206f
+            | 0xe000..=0xf8ff
+            | 0xfdd0..=0xfdef
+            | 0xfeff
+            | 0xfff9..=0xfffb
+            | 0x110bd
+            | 0x110cd
+            | 0x13430..=0x1343f
+            | 0x1bca0..=0x1bca3
+            | 0x1d173..=0x1d17a
+            | 0xe0001
+            | 0xe0020..=0xe007f
+            | 0xf0000..=0x10ffff
+    ) && (code & 0xfffe) != 0xfffe
 }
 
 fn hyperparameters<'de, D: Deserializer<'de>>(
@@ -608,7 +772,7 @@ impl Visitor<'_> for BareValue {
         finite(value).map(Value::Float)
     }
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Value, E> {
-        Ok(Value::Str(value.to_owned()))
+        owned(value).map(Value::Str)
     }
 }
 

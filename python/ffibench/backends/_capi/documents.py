@@ -74,7 +74,7 @@ class Library:
 def _json_input(data: object) -> bytes:
     """JSON as the spec takes it: ``bytes``, or a ``str`` UTF-8 can encode."""
     if isinstance(data, bytes):
-        return bytes(data)
+        return bytes(memoryview(data))  # its bytes, not a subclass's __bytes__
     if isinstance(data, str):
         try:
             return str.encode(data, "utf-8")
