@@ -187,9 +187,18 @@ def _orjson() -> type | None:
     except ImportError:
         return None
 
-    class OrjsonDocument:
-        """``orjson``: the document kept as JSON bytes (``orjson.dumps``); ``orjson.loads``."""
+    return _json_library(
+        "``orjson``: the document kept as JSON bytes (``orjson.dumps``); ``orjson.loads``.",
+        orjson.loads,
+        orjson.dumps,
+    )
 
+
+def _json_library(doc: str, loads: Any, dumps: Any) -> type:
+    """The anchor class of a JSON library (orjson, msgspec untyped): the document kept as JSON
+    bytes and as the record ``loads`` made of them; ``to_json`` is ``dumps`` of the record."""
+
+    class JsonLibraryDocument:
         __slots__ = ("data", "record")
 
         def __init__(self, data: bytes, record: Any = None) -> None:
@@ -198,19 +207,20 @@ def _orjson() -> type | None:
 
         @staticmethod
         def from_json(data: bytes) -> Any:
-            return orjson.loads(data)
+            return loads(data)
 
         @classmethod
-        def own_document(cls, data: bytes) -> OrjsonDocument:
-            return cls(data, orjson.loads(data))
+        def own_document(cls, data: bytes) -> Any:
+            return cls(data, loads(data))
 
         def to_dict(self) -> Any:
-            return orjson.loads(self.data)
+            return loads(self.data)
 
         def to_json(self) -> bytes:
-            return orjson.dumps(self.record)
+            return dumps(self.record)  # type: ignore[no-any-return]
 
-    return OrjsonDocument
+    JsonLibraryDocument.__doc__ = doc
+    return JsonLibraryDocument
 
 
 def _msgspec() -> dict[str, type]:
@@ -227,28 +237,11 @@ def _msgspec() -> dict[str, type]:
     pack = msgspec.msgpack.Encoder()
     unpack = msgspec.msgpack.Decoder()
 
-    class MsgspecDocument:
-        """``msgspec.json`` untyped: the document kept as JSON bytes."""
-
-        __slots__ = ("data", "record")
-
-        def __init__(self, data: bytes, record: Any = None) -> None:
-            self.data = data
-            self.record = record
-
-        @staticmethod
-        def from_json(data: bytes) -> Any:
-            return json_decoder.decode(data)
-
-        @classmethod
-        def own_document(cls, data: bytes) -> MsgspecDocument:
-            return cls(data, json_decoder.decode(data))
-
-        def to_dict(self) -> Any:
-            return json_decoder.decode(self.data)
-
-        def to_json(self) -> bytes:
-            return json_encoder.encode(self.record)
+    MsgspecDocument = _json_library(
+        "``msgspec.json`` untyped: the document kept as JSON bytes.",
+        json_decoder.decode,
+        json_encoder.encode,
+    )
 
     class MsgspecStruct:
         """``msgspec`` with the typed ``Model``: validated on the way in."""
