@@ -296,6 +296,16 @@ def check_port(port: object) -> int:
     return number
 
 
+def check_udp(
+    host: object, port: object, capacity: object, policy: object, payload: object
+) -> tuple[str, int, int, str, bool]:
+    """``EventStream.udp``'s arguments checked in order (shared with the C-ABI wrappers):
+    the address, port, capacity, policy and payload flag."""
+    address, number = check_host(host), check_port(port)
+    size, kind = check_capacity(capacity), check_policy(policy)
+    return address, number, size, kind, check_flag(payload, "payload")
+
+
 def check_max_events(max_events: object, capacity: int) -> int:
     """``poll``'s bound: ``None`` is the capacity (everything queued)."""
     if max_events is None:
@@ -566,9 +576,7 @@ class EventStream:
         payload: bool = False,
     ) -> EventStream:
         """A stream of the UDP datagrams sent to ``host:port``, bound now."""
-        address, number = check_host(host), check_port(port)
-        size, kind = check_capacity(capacity), check_policy(policy)
-        carries = check_flag(payload, "payload")
+        address, number, size, kind, carries = check_udp(host, port, capacity, policy, payload)
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             sock.bind((address, number))

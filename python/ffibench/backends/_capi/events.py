@@ -30,13 +30,12 @@ from ffibench.pure.events import (
     Batches,
     check_capacity,
     check_flag,
-    check_host,
     check_max_events,
     check_policy,
-    check_port,
     check_rate,
     check_seed,
     check_timeout,
+    check_udp,
     dtype,
 )
 
@@ -176,9 +175,7 @@ class EventStreamMethods(_Owner):
         payload: bool = False,
     ) -> Any:
         """A stream of the UDP datagrams sent to ``host:port``, bound now."""
-        address, number = check_host(host), check_port(port)
-        size, kind = check_capacity(capacity), check_policy(policy)
-        carries = check_flag(payload, "payload")
+        address, number, size, kind, carries = check_udp(host, port, capacity, policy, payload)
         handle = cls.lib.udp(address.encode(), number, size, POLICY_CODES[kind], carries)
         return cls._made(handle, size, kind, carries, True)
 
