@@ -23,7 +23,7 @@ pub(crate) mod documents {
     use std::sync::OnceLock;
 
     use ffibench_core::documents::{
-        self as core, ArchivedDocument, ArchivedValue, Document, Layer, Value,
+        self as core, ArchivedDocument, ArchivedValue, Document, FIELDS, LAYER_FIELDS, Layer, Value,
     };
     use pyo3::buffer::PyBuffer;
     use pyo3::exceptions::{
@@ -43,20 +43,6 @@ pub(crate) mod documents {
     /// Inputs (or documents) from this many bytes on are handled with the GIL released;
     /// below, releasing and taking it back costs more than the work it frees other threads for.
     const DETACH_BYTES: usize = 64 << 10;
-
-    /// The fields of a document and of a layer, in order.
-    const FIELDS: [&str; 9] = [
-        "name",
-        "version",
-        "created",
-        "description",
-        "parent",
-        "hyperparameters",
-        "layers",
-        "metrics",
-        "tags",
-    ];
-    const LAYER_FIELDS: [&str; 4] = ["name", "kind", "shape", "parameters"];
 
     // -- from Python objects ------------------------------------------------------------------
 

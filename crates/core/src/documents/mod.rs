@@ -292,23 +292,26 @@ fn room<T, E: de::Error>(out: &mut Vec<T>) -> Result<(), E> {
     Ok(())
 }
 
+/// The fields of a document, in order (the order of the struct, and of bincode's sequence).
+pub const FIELDS: [&str; 9] = [
+    "name",
+    "version",
+    "created",
+    "description",
+    "parent",
+    "hyperparameters",
+    "layers",
+    "metrics",
+    "tags",
+];
+/// The fields of a layer, in order.
+pub const LAYER_FIELDS: [&str; 4] = ["name", "kind", "shape", "parameters"];
+
 /// The path of a bincode failure with the fields named: serde sees a record as a sequence in
 /// bincode, so `serde_path_to_error` numbers its fields (`[6][3][2][1]`); this names them as
 /// the JSON path does (`layers[3].shape[1]`).
 fn bincode_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
-    const FIELDS: [&str; 9] = [
-        "name",
-        "version",
-        "created",
-        "description",
-        "parent",
-        "hyperparameters",
-        "layers",
-        "metrics",
-        "tags",
-    ];
-    const LAYER_FIELDS: [&str; 4] = ["name", "kind", "shape", "parameters"];
     let mut out = String::new();
     let mut field = "";
     for (depth, segment) in path.iter().enumerate() {
