@@ -167,7 +167,11 @@ def generate(n: int, dtype: str | None = "float64", seed: int | None = 0) -> Any
     >>> generate(2, "uint8", 1).tolist()
     [145, 190]
     """
-    count, kind, stream = check(n, dtype, seed)
+    return _generated(*check(n, dtype, seed))
+
+
+def _generated(count: int, kind: str, stream: int) -> Any:
+    """:func:`generate` of arguments already checked."""
     out = numpy.empty(count, dtype=kind)  # MemoryError when it cannot be allocated
     with numpy.errstate(over="ignore"):
         _fill(out, kind, stream)
@@ -220,7 +224,7 @@ class Buffer:
 
     def __new__(cls, n: int, dtype: str | None = "float64", seed: int | None = 0) -> Buffer:
         key = check(n, dtype, seed)
-        array = generate(*key)
+        array = _generated(*key)
         array.flags.writeable = False
         return cls._lending(array, key)
 

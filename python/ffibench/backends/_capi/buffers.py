@@ -42,10 +42,9 @@ class Library:
         raise NotImplementedError
 
 
-def lend(library: Library, n: object, dtype: object, seed: object, writable: bool) -> Any:
-    """A NumPy array over ``n`` new values of ``dtype`` in library memory, freed with the array
-    and its last view."""
-    count, kind, stream = check(n, dtype, seed)
+def lend(library: Library, count: int, kind: str, stream: int, writable: bool) -> Any:
+    """A NumPy array over ``count`` new values of ``kind`` (arguments the spec's ``check``
+    passed) in library memory, freed with the array and its last view."""
     handle, address = library.new(count, DTYPE_CODES[kind], stream)
     try:
         column = LentColumn(
@@ -67,7 +66,7 @@ def functions(library: Library) -> tuple[Callable[..., Any], ...]:
 
     def generate(n: int, dtype: str | None = "float64", seed: int | None = 0) -> Any:
         """``n`` values of ``dtype`` as a writable NumPy array over library memory, no copy."""
-        return lend(library, n, dtype, seed, writable=True)
+        return lend(library, *check(n, dtype, seed), writable=True)
 
     def generate_list(n: int, dtype: str | None = "float64", seed: int | None = 0) -> list[Any]:
         """The values as a list of Python numbers: a copy, for contrast."""
