@@ -155,6 +155,18 @@ def serving(function: Callable[[str], bytes], args: tuple[Any, ...]) -> Iterator
             self.end_headers()
             self.wfile.write(body)
 
+        def do_PUT(self) -> None:
+            """200 only for exactly the body and header of ``_ECHO``, else 400: the load
+            test's proof that wrk sent them."""
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            right = body == _ECHO.body and self.headers.get("X-Ffibench") == 'a "b"; c=1'
+            answer = function(self.path) if right else b"{}"
+            self.send_response(200 if right else 400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
@@ -172,6 +184,16 @@ def serving(function: Callable[[str], bytes], args: tuple[Any, ...]) -> Iterator
 
 _FAST = Bounded(drive=latencies, quick_duration_s=0.3, quick_repetitions=3)
 _LOAD = Load(path="/hello", connections=4, quick_duration_s=1, quick_repetitions=2)
+#: A PUT with a body of every byte value and a header that needs escaping.
+_ECHO = Load(
+    path="/hello",
+    method="PUT",
+    body=bytes(range(256)) * 40 + b'"\\]]',
+    headers=(("X-Ffibench", 'a "b"; c=1'),),
+    connections=2,
+    quick_duration_s=1,
+    quick_repetitions=1,
+)
 
 SCENARIO = Scenario(
     name="kinds",
@@ -238,6 +260,15 @@ SCENARIO = Scenario(
             lifecycle=serving,
         ),
         Operation(
+            "serve:put",
+            "PUT /hello with a body that the server checks",
+            make_args=lambda size: ("/hello",),
+            function="answer",
+            kind="load",
+            load=_ECHO,
+            lifecycle=serving,
+        ),
+        Operation(
             "serve:missing",
             "GET /missing: every answer is a 404",
             make_args=lambda size: ("/hello",),
@@ -260,6 +291,7 @@ SCENARIO = Scenario(
                 "relay:calls": relay,
                 "serve": answer,
                 "serve:missing": answer,
+                "serve:put": answer,
             },
         ),
         Anchor("python:holder", "keeps what it allocates", {"allocate": hold, "scale": allocate}),
@@ -382,6 +414,10 @@ def test_load_from_wrk_against_a_real_server(tmp_path: Path) -> None:
     missing = _measure("serve:missing")["python"]
     assert missing["status"] == "ok", missing
     assert missing["metrics"]["errors_status"]["min"] == missing["metrics"]["requests"]["min"] > 0
+    put = _measure("serve:put")["python"]
+    assert put["status"] == "ok", put
+    assert put["metrics"]["requests"]["min"] > 0
+    assert put["metrics"]["errors_status"]["max"] == 0, "the server saw another body or header"
 
 
 def test_a_wrong_answer_is_not_measured_whatever_the_kind() -> None:

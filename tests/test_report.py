@@ -107,9 +107,9 @@ def test_every_metric_alike_with_its_direction() -> None:
     load = {
         "meta": {},
         "results": [
-            _result("flask", [1000.0, 1100.0, 1050.0], "get", metric="requests_per_s",
+            _result("flask:werkzeug", [400.0, 410.0, 390.0], "get", metric="requests_per_s",
                     kind="load", scenario="http"),
-            _result("python", [1000.0, 1010.0, 990.0], "get", metric="requests_per_s",
+            _result("flask:gunicorn", [1000.0, 1010.0, 990.0], "get", metric="requests_per_s",
                     kind="load", scenario="http"),
             _result("axum", [20000.0, 21000.0, 20500.0], "get", metric="requests_per_s",
                     kind="load", scenario="http"),
@@ -117,7 +117,11 @@ def test_every_metric_alike_with_its_direction() -> None:
     }  # fmt: skip
     rows = _rows(load)
     more = rows["axum"].speedup
+    # the http scenario's reference is Flask under gunicorn, and axum is no Python alternative
     assert more is not None and more.significant and more.value == pytest.approx(20.3, rel=0.03)
+    assert rows["flask:gunicorn"].speedup.method == "reference"  # type: ignore[union-attr]
+    assert rows["axum"].versus_best is not None
+    assert rows["axum"].versus_best.value == pytest.approx(20.3, rel=0.03)
     assert "k requests/s" in report.terminal(load)
 
 

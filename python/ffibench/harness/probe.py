@@ -178,6 +178,9 @@ def measure(
                 load.connections,
                 load.threads,
                 load.request_timeout_s,
+                load.method,
+                load.body,
+                load.headers,
             )
     raise ValueError(f"the probe does not measure {kind!r}")
 

@@ -1,10 +1,11 @@
 """``ffibench run``: check every participant against the reference, then measure them
 interleaved.
 
-For each operation and size (a *benchmark*) the reference (the participant ``python``)
-computes the expected answer once. Every participant is called on the same arguments and its
-answer compared; only a participant whose answer matched is measured. A wrong answer is
-recorded as ``mismatch``, an exception as ``error``, a backend that cannot do the operation as
+For each operation and size (a *benchmark*) the reference (the participant ``python``, or the
+scenario's own: :func:`ffibench.scenarios.reference_of`) computes the expected answer once.
+Every participant is called on the same arguments and its answer compared; only a participant
+whose answer matched is measured. A wrong answer is recorded as ``mismatch``, an exception as
+``error``, a backend that cannot do the operation as
 ``not-applicable``; none of these is measured.
 
 The checked participants of one benchmark are then measured in rounds (google/benchmark's
@@ -42,7 +43,7 @@ from ffibench import scenarios
 from ffibench.harness import criterion, kinds, meta, timing
 from ffibench.harness.metrics import summary
 from ffibench.harness.results import ResultsFile, entry
-from ffibench.scenarios import REFERENCE, Operation, Participant, Scenario
+from ffibench.scenarios import Operation, Participant, Scenario
 
 _short = reprlib.Repr()
 _short.maxstring = 60
@@ -181,13 +182,15 @@ def _check_and_time(
 
 def _expected(task: Task) -> tuple[Any, str | None]:
     """The reference's answer, or why there is none."""
-    found = scenarios.participants(task.scenario, task.operation, (REFERENCE,))
+    name = task.scenario.reference
+    found = scenarios.participants(task.scenario, task.operation, (name,))
     reference = found[0] if found else None
     if reference is None or reference.function is None:
-        return None, f"no reference ({REFERENCE}) to check against"
+        return None, f"no reference ({name}) to check against"
     try:
-        args = task.operation.arguments(reference.function, task.size)
-        return task.operation.runner(reference.function)(*args), None
+        anchor = reference.is_anchor
+        args = task.operation.arguments(reference.function, task.size, anchor)
+        return task.operation.runner(reference.function, anchor)(*args), None
     except Exception as error:  # a broken spec: nothing can be checked against it
         return None, f"the reference failed: {type(error).__name__}: {error}"
 
@@ -207,7 +210,7 @@ def measure_task(
         if progress is not None and bar is not None:
             progress.update(bar, description=f"{label} {text}", advance=advance)
 
-    show(f"checking {REFERENCE}")
+    show(f"checking {task.scenario.reference}")
     expected, failure = _expected(task)
     checks = []
     for participant in task.participants:

@@ -67,15 +67,51 @@ def parse(output: str) -> dict[str, float]:
     return metrics
 
 
+def _lua_string(text: str) -> str:
+    """``text`` as a Lua string literal: letters, digits and ``/._-`` as they are, every
+    other byte escaped as ``\\ddd`` (nothing to get wrong, whatever the text holds)."""
+    plain = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-")
+    escaped = (chr(byte) if byte in plain else f"\\{byte:03d}" for byte in text.encode())
+    return '"' + "".join(escaped) + '"'
+
+
+def request_script(
+    directory: Path, method: str, body: bytes | None, headers: tuple[tuple[str, str], ...]
+) -> str:
+    """The Lua lines that make every request of a run ``method`` with ``body`` and
+    ``headers`` (the body read from a file in ``directory``: any bytes, any length)."""
+    if not method.isascii() or not method.isalpha():
+        raise LoadError(f"not an HTTP method: {method!r}")
+    lines = [f"wrk.method = {_lua_string(method.upper())}"]
+    if body is not None:
+        path = directory / "body"
+        path.write_bytes(body)
+        lines.append(
+            f'local body = io.open({_lua_string(str(path))}, "rb")\n'
+            'wrk.body = body:read("*a")\nbody:close()'
+        )
+    for name, value in headers:
+        lines.append(f"wrk.headers[{_lua_string(name)}] = {_lua_string(value)}")
+    return "\n".join(lines) + "\n"
+
+
 def run(
-    url: str, duration_s: int, connections: int, threads: int, request_timeout_s: int
+    url: str,
+    duration_s: int,
+    connections: int,
+    threads: int,
+    request_timeout_s: int,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, Any]:
-    """wrk against ``url``; its process group is stopped whatever happens."""
+    """wrk against ``url``, every request ``method`` with ``body`` and ``headers``; its
+    process group is stopped whatever happens."""
     if not url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
         raise LoadError(f"refusing to load {url}: servers bind to the loopback only")
     with tempfile.TemporaryDirectory(prefix="ffibench-wrk-") as directory:
         script = Path(directory) / "done.lua"
-        script.write_text(SCRIPT)
+        script.write_text(request_script(Path(directory), method, body, headers) + SCRIPT)
         command = [
             executable(),
             f"-t{max(1, min(threads, connections))}",

@@ -23,7 +23,7 @@ from typing import Any
 
 from ffibench.harness.stats import MIN_EFFECT, Test, welch
 from ffibench.report.model import LOWER, NEITHER, Figure, figure
-from ffibench.scenarios import REFERENCE
+from ffibench.scenarios import reference_of
 
 Key = tuple[str, str, int | None, str]
 
@@ -143,7 +143,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     after = {_key(result): result for result in new["results"]}
 
     def spec_of(runs: dict[Key, dict[str, Any]], key: Key) -> dict[str, Any] | None:
-        return runs.get((key[0], key[1], key[2], REFERENCE))
+        return runs.get((key[0], key[1], key[2], reference_of(key[0])))
 
     seen = set()
     changes = []
@@ -165,7 +165,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             changes.append(Change(*key, metric, theirs, ours, verdict))
         else:
             relative = None
-            if key[3] != REFERENCE:
+            if key[3] != reference_of(key[0]):
                 relative = judge_relative(
                     theirs,
                     ours,
@@ -173,7 +173,12 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
                     _relative(result, spec_of(after, key), metric),
                 )
             verdict, ratio, p_value, low, high = relative or judge(theirs, ours)
-            if key[3] == REFERENCE and verdict in ("faster", "slower", "better", "worse"):
+            if key[3] == reference_of(key[0]) and verdict in (
+                "faster",
+                "slower",
+                "better",
+                "worse",
+            ):
                 verdict = "drift"
             changes.append(Change(*key, metric, theirs, ours, verdict, ratio, p_value, low, high))
     for key, result in before.items():

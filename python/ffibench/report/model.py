@@ -5,9 +5,10 @@ nothing here knows how it will be shown.
 
 - A row's figure is its operation's *primary* metric (the time of a call, the memory a call
   adds, a latency, a rate), with the direction that is better for it.
-- A speed-up is how many times better than the reference (``python``) a participant is on
-  that metric: the reference over the participant for a lower-is-better metric, the
-  participant over the reference for a higher-is-better one. With per-process values measured
+- A speed-up is how many times better than the reference (``python``, or the scenario's own:
+  Flask under gunicorn for http) a participant is on that metric: the reference over the
+  participant for a lower-is-better metric, the participant over the reference for a
+  higher-is-better one. With per-process values measured
   in rounds it is the geometric mean of the paired per-process ratios, with a 95% t-interval
   on their logarithms; it is *significant* when the interval leaves out 1. A version-1 file
   has no per-process values: the ratio of medians, significant when median ± stdev do not
@@ -34,7 +35,7 @@ from ffibench._backends import BACKENDS
 from ffibench.harness.criterion import BACKEND as RUST
 from ffibench.harness.metrics import HIGHER, LOWER, NEITHER, better_of, unit_of
 from ffibench.harness.stats import paired_ratio, unpaired_ratio
-from ffibench.scenarios import REFERENCE
+from ffibench.scenarios import NATIVE, REFERENCE, reference_of
 
 #: Secondary metrics shown beside the primary one, in this order, when a result has them.
 DETAILS = (
@@ -236,8 +237,8 @@ def speedup(ours: Figure, base: Figure) -> Speedup | None:
     return Speedup(value, None, None, not _overlap(ours, base), "medians")
 
 
-def _order(participant: str) -> tuple[int, str]:
-    if participant == REFERENCE:
+def _order(participant: str, reference: str = REFERENCE) -> tuple[int, str]:
+    if participant == reference:
         return (0, participant)
     if participant.startswith(f"{REFERENCE}:"):
         return (1, participant)
@@ -245,6 +246,8 @@ def _order(participant: str) -> tuple[int, str]:
         return (2 + BACKENDS.index(participant), participant)
     if participant == RUST:
         return (999, participant)
+    if participant in NATIVE:
+        return (700, participant)
     return (500, participant)
 
 
@@ -255,7 +258,9 @@ def is_python(participant: str) -> bool:
 
 def is_alternative(participant: str) -> bool:
     """What a Python programmer has without Rust: the spec, an idiom or a library anchor."""
-    return is_python(participant) or (participant not in BACKENDS and participant != RUST)
+    return is_python(participant) or (
+        participant not in BACKENDS and participant != RUST and participant not in NATIVE
+    )
 
 
 def base_operation(operation: str) -> str:
@@ -320,12 +325,13 @@ def _group(
     results: list[dict[str, Any]],
     native: dict[str, Any] | None,
 ) -> Group:
-    reference = next((r for r in results if r["backend"] == REFERENCE), None)
+    name = reference_of(key[0])
+    reference = next((r for r in results if r["backend"] == name), None)
     best = _fastest([r for r in results if r["status"] == "ok" and is_alternative(r["backend"])])
     everything = results + ([native] if native is not None else [])
     rows = tuple(
         _row(result, reference, native, best)
-        for result in sorted(everything, key=lambda r: _order(r["backend"]))
+        for result in sorted(everything, key=lambda r: _order(r["backend"], name))
     )
     first = results[0] if results else native
     assert first is not None

@@ -39,7 +39,7 @@ from ffibench.harness.stats import MIN_EFFECT
 from ffibench.report import format as fmt
 from ffibench.report.compare import Change
 from ffibench.report.model import Group, Report, Row, Speedup, is_python
-from ffibench.scenarios import REFERENCE
+from ffibench.scenarios import NATIVE, REFERENCE
 
 _BACKEND_COLOURS = {
     "pyo3": "#d95f02",
@@ -47,6 +47,10 @@ _BACKEND_COLOURS = {
     "cffi_abi": "#33a02c",
     "cffi_api": "#e7298a",
     RUST: "#6a3d9a",
+    # the http scenario's servers that run this project's Rust
+    "axum": "#b2182b",
+    "axum:inprocess": "#f4a582",
+    "flask:pyo3-handlers": "#fdae61",
 }
 _ANCHOR_COLOURS = ("#a6761d", "#1b9e77", "#7570b3", "#e6ab02", "#17becf", "#b15928", "#bcbd22")
 _GREYS = ("#555555", "#888888", "#aaaaaa", "#333333")
@@ -73,7 +77,11 @@ class _Palette:
 
     def __init__(self, participants: list[str]) -> None:
         self._styles: dict[str, tuple[str, str]] = {}
-        anchors = [p for p in participants if p not in BACKENDS and p != RUST and not is_python(p)]
+        anchors = [
+            p
+            for p in participants
+            if p not in BACKENDS and p != RUST and p not in NATIVE and not is_python(p)
+        ]
         idioms = [p for p in participants if is_python(p) and p != REFERENCE]
         for index, name in enumerate(sorted(anchors)):
             self._styles[name] = (_ANCHOR_COLOURS[index % len(_ANCHOR_COLOURS)], "-")

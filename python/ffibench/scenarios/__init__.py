@@ -21,7 +21,9 @@ from ffibench._backends import BACKENDS, SCENARIOS, backend
 __all__ = [
     "CORPUS_ENV",
     "KINDS",
+    "NATIVE",
     "REFERENCE",
+    "REFERENCES",
     "Anchor",
     "Benchmark",
     "Bounded",
@@ -38,6 +40,7 @@ __all__ = [
     "get",
     "locator",
     "participants",
+    "reference_of",
 ]
 
 #: What an operation can measure. ``time``: the time of one call (pyperf); ``memory``: the RSS
@@ -47,6 +50,26 @@ __all__ = [
 KINDS = ("time", "memory", "latency", "throughput", "load")
 #: The participant whose answer every other one must give, and the base of every speed-up.
 REFERENCE = "python"
+#: The reference of a scenario whose participants are not the backends: the http scenario's
+#: servers are measured against Flask under gunicorn, what production runs.
+REFERENCES: dict[str, str] = {"http": "flask:gunicorn"}
+#: Participants outside the backends that run this project's Rust (the http scenario's axum
+#: servers and the Flask app whose handlers call the pyo3 backend): never one of the
+#: alternatives a Python programmer has without Rust.
+NATIVE: frozenset[str] = frozenset({"axum", "axum:inprocess", "flask:pyo3-handlers"})
+
+
+def reference_of(scenario: str) -> str:
+    """The reference participant of the scenario called ``scenario``.
+
+    Examples
+    --------
+    >>> reference_of("basic"), reference_of("http")
+    ('python', 'flask:gunicorn')
+    """
+    return REFERENCES.get(scenario, REFERENCE)
+
+
 #: The environment variable naming the user's corpus of the words scenario (``ffibench run
 #: --corpus``), set before the scenario is imported so that its sizes are the file's.
 CORPUS_ENV = "FFIBENCH_CORPUS"
@@ -140,10 +163,14 @@ class Load:
     The lifecycle yields the server's base URL (``http://127.0.0.1:PORT``, bound to the
     loopback only); wrk requests ``path`` over ``connections`` connections from ``threads``
     threads for ``duration_s`` seconds (whole seconds: wrk's unit), ``repetitions`` times,
-    each in a fresh process with a fresh server.
+    each in a fresh process with a fresh server. Every request has the same ``method``,
+    ``body`` (none by default) and ``headers``.
     """
 
     path: str = "/"
+    method: str = "GET"
+    body: bytes | None = None
+    headers: tuple[tuple[str, str], ...] = ()
     connections: int = 16
     threads: int = 1
     duration_s: int = 5
@@ -329,6 +356,11 @@ class Scenario:
     anchors: tuple[Anchor, ...] = field(default=())
     backends: tuple[str, ...] | None = None
     module: str | None = None
+
+    @property
+    def reference(self) -> str:
+        """The participant every other one is checked against (:func:`reference_of`)."""
+        return reference_of(self.name)
 
     @property
     def backend_names(self) -> tuple[str, ...]:
