@@ -10,6 +10,7 @@ from ffibench.report import format as fmt
 from ffibench.report.compare import Change
 from ffibench.report.guide import Sentence
 from ffibench.report.model import Report, Row, distinct, row_id
+from ffibench.scenarios import reference_of
 
 #: What Markdown would read as markup in a name from a results file: a pipe ends a table
 #: cell, ``<`` opens raw HTML, ``$`` a formula (GitHub), brackets a link, backticks code.
@@ -63,7 +64,8 @@ def render(
     for scenario in report.scenarios:
         groups = [group for group in report.groups if group.scenario == scenario]
         boundary = any(row.boundary is not None for group in groups for row in group.rows)
-        columns = ["operation", "size", "backend", "median", "spread", "vs python", "95% CI",
+        columns = ["operation", "size", "backend", "median", "spread",
+                   f"vs {_escape(reference_of(scenario))}", "95% CI",
                    "vs best alternative"]  # fmt: skip
         columns += ["boundary"] if boundary else []
         columns += ["note"]

@@ -21,6 +21,7 @@ from ffibench.report.compare import Change
 from ffibench.report.guide import Sentence
 from ffibench.report.model import Group, Report, Row, Speedup, distinct, row_id
 from ffibench.report.plots import Plot
+from ffibench.scenarios import reference_of
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1240px;
@@ -127,7 +128,8 @@ def _row(group: Group, row: Row, first: bool, boundary: bool, taken: set[str]) -
 def _table(groups: list[Group], taken: set[str]) -> str:
     """One scenario's table; ``taken``: the row ids the page has given out so far."""
     boundary = any(row.boundary is not None for group in groups for row in group.rows)
-    headers = ["operation", "size", "backend", "status", "median", "spread", "vs python",
+    versus = f"vs {reference_of(groups[0].scenario)}" if groups else "vs python"
+    headers = ["operation", "size", "backend", "status", "median", "spread", versus,
                "95% CI", "vs best alternative"]  # fmt: skip
     headers += ["boundary"] if boundary else []
     headers += ["note"]

@@ -39,7 +39,7 @@ from ffibench.harness.stats import MIN_EFFECT
 from ffibench.report import format as fmt
 from ffibench.report.compare import Change
 from ffibench.report.model import Group, Report, Row, Speedup, is_python
-from ffibench.scenarios import NATIVE, REFERENCE
+from ffibench.scenarios import NATIVE, REFERENCE, reference_of
 
 _BACKEND_COLOURS = {
     "pyo3": "#d95f02",
@@ -96,6 +96,12 @@ class _Palette:
 
     def line(self, participant: str) -> str:
         return self._styles.get(participant, ("#999999", "-"))[1]
+
+
+def _versus(groups: list[Group]) -> str:
+    """What the speed-ups of a plot are over: the spec, or the scenario's own reference."""
+    reference = reference_of(groups[0].scenario) if groups else REFERENCE
+    return "python (the spec)" if reference == REFERENCE else reference
 
 
 def _slug(*parts: str) -> str:
@@ -292,7 +298,7 @@ def _sized(report: Report, scenario: str, operation: str, groups: list[Group]) -
     metric_unit = first_unit
     _lean(metric_axes, lambda value: fmt.format_value(value, metric_unit))
     _speedup_panel(
-        spec_axes, groups, palette, lambda row: row.speedup, "vs python (the spec), 95% CI"
+        spec_axes, groups, palette, lambda row: row.speedup, f"vs {_versus(groups)}, 95% CI"
     )
     _speedup_panel(
         best_axes, groups, palette, lambda row: row.versus_best,
@@ -352,7 +358,8 @@ def _single(report: Report, scenario: str, groups: list[Group]) -> Plot:
         axes.grid(True, axis="x", alpha=0.3)
     for index in range(len(groups), rows_needed * columns):
         grid[index // columns][index % columns].set_visible(False)
-    title = f"{scenario}: single calls"
+    loads = all(group.kind == "load" for group in groups)
+    title = f"{scenario}: {'each endpoint under load' if loads else 'single calls'}"
     return Plot(_slug(scenario, "single"), scenario, title, _png(canvas), tuple(missing))
 
 

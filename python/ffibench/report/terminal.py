@@ -16,6 +16,7 @@ from ffibench.harness.metrics import METRICS
 from ffibench.report import format as fmt
 from ffibench.report.guide import Sentence
 from ffibench.report.model import Group, Report, Row
+from ffibench.scenarios import reference_of
 
 GAP = "  "
 NBSP = "\u00a0"
@@ -74,6 +75,9 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 
 def _scenario_lines(groups: Sequence[Group], width: int) -> list[str]:
+    headers = {name: column.header for name, column in _COLUMNS.items()}
+    if groups:
+        headers["speedup"] = f"vs {reference_of(groups[0].scenario)}"
     layouts = ((True, True), (False, True), (True, False), (False, False))
     for wide, interval in layouts:
         cells = [
@@ -87,9 +91,7 @@ def _scenario_lines(groups: Sequence[Group], width: int) -> list[str]:
             if name == "participant" or any(row[name] for group in cells for row in group)
         ]
         widths = {
-            name: max(
-                len(_COLUMNS[name].header), *(len(row[name]) for group in cells for row in group)
-            )
+            name: max(len(headers[name]), *(len(row[name]) for group in cells for row in group))
             for name in names
         }
         base = len(INDENT) + sum(widths.values()) + len(GAP) * (len(names) - 1)
@@ -99,9 +101,7 @@ def _scenario_lines(groups: Sequence[Group], width: int) -> list[str]:
     has_notes = any(note for group in notes for note in group)
     note_width = width - base - len(GAP)
     beside = has_notes and note_width >= MIN_NOTE
-    header = GAP.join(
-        _pad(_COLUMNS[name].header, widths[name], _COLUMNS[name].right) for name in names
-    )
+    header = GAP.join(_pad(headers[name], widths[name], _COLUMNS[name].right) for name in names)
     if beside:
         header += GAP + "note"
     rule = "─" * min(width - len(INDENT), len(header))
