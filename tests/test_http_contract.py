@@ -699,7 +699,9 @@ def test_the_tables_error_texts_are_the_contracts() -> None:
 
 
 def test_the_web_modules_examples_hold() -> None:
-    for name in ["ffibench.web", "ffibench.web.body", "ffibench.web.store", "ffibench.web.work"]:
+    for name in [
+        f"ffibench.web{part}" for part in ("", ".body", ".errors", ".servers", ".store", ".work")
+    ]:
         module = importlib.import_module(name)
         failures, tried = doctest.testmod(module)
         assert (failures, tried > 0) == (0, True), name
