@@ -125,6 +125,15 @@ def test_a_server_that_prints_something_else_says_what() -> None:
         _read_listening("odd", lines, log)
 
 
+def test_the_rust_servers_line_gives_the_url() -> None:
+    import queue
+
+    lines: queue.Queue[str] = queue.Queue()
+    lines.put("listening on http://127.0.0.1:43210\n")
+    with tempfile.TemporaryFile() as log:
+        assert _read_listening("axum", lines, log) == "http://127.0.0.1:43210"
+
+
 def _processes_with(marker: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():

@@ -7,6 +7,9 @@ dying with its parent, SIGTERM then SIGKILL):
 
 ``flask:werkzeug``
     Flask's development server (``flask run``: threaded), the store a dict in its process.
+    One request it cannot route as the others do: Python's ``http.server``, under it, reduces
+    a request target that starts with ``//`` to one slash before the app sees it, so
+    ``//health`` is ``/health`` there (repeated slashes further on are kept).
 ``flask:gunicorn``, ``flask:pyo3-handlers``
     gunicorn with as many sync workers as cores, over ``ffibench.web:app`` and
     ``ffibench.web:pyo3_app``; the workers share an SQLite store in a temporary folder.
