@@ -183,9 +183,9 @@ def test_the_signature_check_catches_a_wrong_declaration() -> None:
 
 
 def ffibench_scenarios() -> tuple[str, ...]:
-    from ffibench import SCENARIOS
+    from ffibench._backends import SCENARIOS, WITHOUT_BACKENDS
 
-    return SCENARIOS
+    return tuple(name for name in SCENARIOS if name not in WITHOUT_BACKENDS)
 
 
 _LEAK_PROBE = textwrap.dedent(

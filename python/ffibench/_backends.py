@@ -19,7 +19,11 @@ SCENARIOS: tuple[str, ...] = (
     "events",
     "documents",
     "matmul",
+    "http",
 )
+#: Scenarios whose participants are not the backends (the http scenario's are servers): no
+#: backend has a module for them.
+WITHOUT_BACKENDS: frozenset[str] = frozenset({"http"})
 
 
 class Backend:
@@ -39,6 +43,10 @@ class Backend:
     def __getattr__(self, scenario: str) -> ModuleType:
         if scenario not in SCENARIOS:
             raise AttributeError(f"backend {self.name!r} has no scenario {scenario!r}")
+        if scenario in WITHOUT_BACKENDS:
+            raise AttributeError(
+                f"the {scenario} scenario has no backend modules: its participants are servers"
+            )
         module = importlib.import_module(f"ffibench.backends.{self.name}.{scenario}")
         setattr(self, scenario, module)  # later lookups skip __getattr__
         return module

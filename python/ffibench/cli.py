@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ffibench import scenarios
-from ffibench._backends import BACKENDS, SCENARIOS
+from ffibench._backends import SCENARIOS
 
 EXIT_USAGE = 2
 
@@ -159,9 +159,11 @@ def _check_output(path: Path, example: str = "run.json") -> None:
 def _list() -> int:
     for scenario in scenarios.all_scenarios():
         print(f"{scenario.name}: {scenario.title} — {scenario.question}")
-        print(f"  backends: {', '.join(BACKENDS)}")
+        if scenario.backend_names:
+            print(f"  backends: {', '.join(scenario.backend_names)}")
         for anchor in scenario.anchors:
-            print(f"  anchor {anchor.name}: {anchor.description} ({', '.join(anchor.functions)})")
+            role = "reference" if anchor.name == scenario.reference else "anchor"
+            print(f"  {role} {anchor.name}: {anchor.description} ({', '.join(anchor.functions)})")
         for operation in scenario.operations:
             sizes = [size for size in operation.sizes if size is not None]
             unit = (
