@@ -551,10 +551,12 @@ fn shutdown_lets_requests_in_flight_finish() {
     let mut idle = Client::connect(address).unwrap();
     assert_eq!(idle.request("GET", "/health", None).unwrap().status, 200);
     client
-        .send(b"POST /stats HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n\r\n[1,")
+        .send(
+            b"POST /stats HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\nExpect: 100-continue\r\n\r\n",
+        )
         .unwrap();
-    // Let the server read the head, so the request is in flight when the shutdown starts.
-    thread::sleep(Duration::from_millis(100));
+    // 100 Continue: the handler is reading the body, the request is in flight.
+    assert_eq!(client.read_reply("POST").unwrap().status, 100);
     let stopper = server.stopper();
     let stopping = thread::spawn(move || server.shutdown());
     // No new connection is accepted (once the stop is seen), and the idle one is closed...
@@ -565,7 +567,7 @@ fn shutdown_lets_requests_in_flight_finish() {
     assert!(TcpStream::connect(address).is_err());
     assert!(idle.closed_within(Duration::from_secs(5)).unwrap());
     // ...but the request in flight is answered.
-    client.send(b" 2, 3]").unwrap();
+    client.send(b"[1, 2, 3]").unwrap();
     let reply = client.read_reply("POST").unwrap();
     assert_eq!(
         (reply.status, reply.json()["sum"].clone()),

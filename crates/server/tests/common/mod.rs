@@ -57,7 +57,8 @@ impl Client {
         self.reader.get_mut().write_all(bytes)
     }
 
-    /// Reads one answer to a request of `method` (a HEAD answer has no body).
+    /// Reads one answer to a request of `method` (an answer to HEAD, a 1xx and a 204 have no
+    /// body).
     pub fn read_reply(&mut self, method: &str) -> io::Result<Reply> {
         let mut line = String::new();
         self.reader.read_line(&mut line)?;
@@ -86,7 +87,8 @@ impl Client {
         let length = reply
             .header("content-length")
             .and_then(|length| length.parse::<usize>().ok());
-        if method != "HEAD" && status != 204 && status != 304 {
+        let bodiless = method == "HEAD" || (100..200).contains(&status) || status == 204;
+        if !bodiless {
             match length {
                 Some(length) => {
                     reply.body.resize(length, 0);
