@@ -578,7 +578,46 @@ async fn matmul_route(headers: HeaderMap, body: Body) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::Request;
+    use tower::ServiceExt;
+
     use super::*;
+
+    #[test]
+    fn the_store_holds_at_most_100000_people() {
+        let state = Arc::new(AppState::default());
+        // Filled directly: 100000 requests would test one path 100000 times, slowly.
+        let someone = Person::new("a", 1, 1.0).unwrap();
+        state
+            .people()
+            .extend((0..STORE_CAPACITY as u64).map(|id| (id, someone.clone())));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let put = |id: usize| {
+            let request = Request::put(format!("/people/{id}"))
+                .body(Body::from(r#"{"name": "b", "age": 2, "salary": 2}"#))
+                .unwrap();
+            runtime.block_on(async {
+                let response = router(Arc::clone(&state)).oneshot(request).await.unwrap();
+                let status = response.status();
+                let body = response.into_body().collect().await.unwrap().to_bytes();
+                (status, String::from_utf8(body.to_vec()).unwrap())
+            })
+        };
+        assert_eq!(
+            put(STORE_CAPACITY),
+            (
+                StatusCode::BAD_REQUEST,
+                r#"{"error":"invalid_value","message":"the store is full: it holds 100000 people"}"#
+                    .to_owned()
+            )
+        );
+        // Replacing a person needs no room.
+        assert_eq!(put(5).0, StatusCode::OK);
+        state.people().remove(&0);
+        assert_eq!(put(STORE_CAPACITY).0, StatusCode::CREATED);
+    }
 
     fn parsed(text: &str) -> Json {
         json::parse(text.as_bytes()).unwrap_or(Json::Null)
