@@ -687,6 +687,41 @@ def test_the_gil_is_not_needed_to_serve() -> None:
     assert output.strip() == "200"
 
 
+FORK_CHILD = """
+import os, urllib.request
+from ffibench.http import serve
+server = serve(workers=1)
+pid = os.fork()
+if pid == 0:
+    code = 1
+    try:
+        assert not server.running  # the parent's server: inert here
+        server.stop()
+        del server
+        code = 0
+    finally:
+        os._exit(code)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+assert server.running
+with urllib.request.urlopen(server.url + "/health") as answer:
+    assert answer.status == 200
+server.stop()
+print("ok")
+"""
+
+
+def test_a_fork_child_leaves_the_parents_server_alone() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_CHILD],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+    )
+    assert done.stdout == "ok\n", done.stderr
+
+
 def test_a_port_in_use_is_an_oserror() -> None:
     with serve() as server:
         with pytest.raises(OSError, match=r"cannot serve on 127\.0\.0\.1") as raised:

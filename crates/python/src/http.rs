@@ -7,7 +7,8 @@
 //! flight and joins the runtime's threads) release the GIL. The class is `frozen` and the
 //! handle sits behind a mutex: `stop` may be called from any thread, any number of times;
 //! a second caller waits for the first one's stop to finish. A `Server` dropped without
-//! `stop` stops the same way, so no thread or port outlives it.
+//! `stop` stops the same way, so no thread or port outlives it. In a `fork` child the handle
+//! is inert: the server is the parent's, so `stop` and dropping do nothing there.
 
 use pyo3::prelude::*;
 
@@ -79,10 +80,20 @@ pub(crate) mod http {
         server: Mutex<Option<Server>>,
         stopping: AtomicBool,
         address: SocketAddr,
+        owner: u32,
     }
 
     impl PyServer {
+        /// Whether this process is a `fork` child of the one that started the server: there
+        /// the handle is inert (the server's threads were not copied, its lock may be held).
+        fn foreign(&self) -> bool {
+            std::process::id() != self.owner
+        }
+
         fn take_and_stop(&self) {
+            if self.foreign() {
+                return;
+            }
             self.stopping.store(true, Ordering::Relaxed);
             // Held while the server stops, so a second `stop` returns only once it has.
             let mut server = self.server.lock().unwrap_or_else(PoisonError::into_inner);
@@ -115,6 +126,7 @@ pub(crate) mod http {
                 address: server.local_addr(),
                 server: Mutex::new(Some(server)),
                 stopping: AtomicBool::new(false),
+                owner: std::process::id(),
             })
         }
 
@@ -141,10 +153,11 @@ pub(crate) mod http {
             format!("http://{}", self.address)
         }
 
-        /// Whether the server is serving (``False`` once ``stop`` was called).
+        /// Whether the server is serving (``False`` once ``stop`` was called, and in a
+        /// ``fork`` child, where the server is the parent's and ``stop`` does nothing).
         #[getter]
         fn running(&self) -> bool {
-            !self.stopping.load(Ordering::Relaxed)
+            !self.foreign() && !self.stopping.load(Ordering::Relaxed)
         }
 
         fn __enter__(slf: Py<Self>) -> Py<Self> {

@@ -70,18 +70,27 @@ impl Default for Config {
 /// Stops a running server from anywhere (another thread, a signal handler's thread): a
 /// cheap handle that [`Server::stopper`] gives out; stopping twice is stopping once.
 #[derive(Debug, Clone)]
-pub struct Stopper(Arc<watch::Sender<bool>>);
+pub struct Stopper {
+    sender: Arc<watch::Sender<bool>>,
+    /// The process that made the server (see [`Server::is_foreign`]).
+    owner: u32,
+}
 
 impl Stopper {
     /// Starts the graceful shutdown and returns at once; [`Server::wait`] waits for it.
+    /// Does nothing in a `fork` child of the process that made the server.
     pub fn stop(&self) {
-        self.0.send_replace(true);
+        if std::process::id() == self.owner {
+            self.sender.send_replace(true);
+        }
     }
 }
 
 /// A running server: its socket, its runtime and the thread that drives it.
 ///
-/// Dropping it stops it as [`Server::shutdown`] does.
+/// Dropping it stops it as [`Server::shutdown`] does. In a `fork` child of the process that
+/// made it, the server is the parent's: there stopping and dropping do nothing (the runtime's
+/// threads were not copied, and their locks may be held forever).
 #[derive(Debug)]
 pub struct Server {
     address: SocketAddr,
@@ -143,7 +152,10 @@ impl Server {
             })?;
         Ok(Self {
             address,
-            stopper: Stopper(Arc::new(sender)),
+            stopper: Stopper {
+                sender: Arc::new(sender),
+                owner: std::process::id(),
+            },
             thread: Some(thread),
         })
     }
@@ -174,8 +186,20 @@ impl Server {
         self.join();
     }
 
+    /// Whether this process is a `fork` child of the one that made the server.
+    pub fn is_foreign(&self) -> bool {
+        std::process::id() != self.stopper.owner
+    }
+
     fn join(&mut self) {
         if let Some(thread) = self.thread.take() {
+            if self.is_foreign() {
+                // The parent's thread: no handle to join here. Forgotten, as is the channel
+                // (one clone leaked keeps the sender, whose lock may be held, from dropping).
+                std::mem::forget(thread);
+                std::mem::forget(self.stopper.clone());
+                return;
+            }
             // The thread only panics on a bug in tokio or hyper; nothing is left to stop.
             let _ = thread.join();
         }
