@@ -26,9 +26,10 @@ system-deps:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Editable install: maturin builds the PyO3 module, the build backend the C-ABI library and
-# cffi's API-mode extension (which needs gcc: system-deps).
-$(STAMP): $(BIN)/python pyproject.toml build_backend/ffibench_build.py python/ffibench/backends/_capi/header.py $(RUST_SOURCES)
+# Editable install: maturin builds the PyO3 module, the build backend the C-ABI library, the
+# http server binary (which embeds openapi.json) and cffi's API-mode extension (which needs
+# gcc: system-deps).
+$(STAMP): $(BIN)/python pyproject.toml build_backend/ffibench_build.py python/ffibench/backends/_capi/header.py python/ffibench/web/openapi.json $(RUST_SOURCES)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 

@@ -1,10 +1,13 @@
-"""PEP 517 build backend: maturin, plus the C-ABI library that ctypes and cffi load.
+"""PEP 517 build backend: maturin, plus the C-ABI library that ctypes and cffi load, and the
+http scenario's server binary.
 
 maturin builds one Rust crate per package, the PyO3 module. The C ABI (crates/capi) is a
 second shared library; this wrapper builds it in release mode with the same cargo target
 directory and copies it, with its header, into ``python/ffibench/_lib/`` before handing over
-to maturin. An editable install then finds it in the source tree, and a wheel carries it
-(``[tool.maturin] include``). One ``pip install`` builds both; there is no second step.
+to maturin. The same cargo call builds the ``ffibench-server`` binary (crates/server), which
+is copied there too (mode 755) for the launchers of ``ffibench.web.servers``. An editable
+install then finds them in the source tree, and a wheel carries them (``[tool.maturin]
+include``). One ``pip install`` builds everything; there is no second step.
 
 It then compiles cffi's API-mode extension, ``ffibench._cffi_api``: a small C module made by
 cffi from the header's declarations and linked to that library (found at run time through an
@@ -38,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = ROOT / "python" / "ffibench"
 LIB_DIR = PACKAGE_DIR / "_lib"
 HEADER = ROOT / "crates" / "capi" / "include" / "ffibench.h"
+#: The http scenario's server binary (crates/server), shipped beside the library.
+SERVER = "ffibench-server"
 
 
 def _header_module():  # the package's own header helpers, loaded by path: nothing installed yet
@@ -58,15 +63,20 @@ def _build_capi() -> None:
         text=True,
     )
     target = Path(json.loads(metadata.stdout)["target_directory"])
+    command = [cargo, "build", "--release", "-p", "ffibench-capi", "-p", "ffibench-server"]
     print(
-        "ffibench: building the C-ABI library (cargo build --release -p ffibench-capi)",
+        f"ffibench: building the C-ABI library and the http server ({' '.join(command[1:])})",
         file=sys.stderr,
     )
-    subprocess.run([cargo, "build", "--release", "-p", "ffibench-capi"], cwd=ROOT, check=True)
+    # One cargo call for both: their shared dependencies (the core) are compiled once.
+    subprocess.run(command, cwd=ROOT, check=True)
     name = _header_module().library_name()
     LIB_DIR.mkdir(exist_ok=True)
     shutil.copy2(target / "release" / name, LIB_DIR / name)
     shutil.copy2(HEADER, LIB_DIR / "ffibench.h")
+    server = LIB_DIR / SERVER
+    shutil.copy2(target / "release" / SERVER, server)
+    server.chmod(0o755)
 
 
 def _build_cffi_api() -> None:

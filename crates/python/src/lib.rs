@@ -11,6 +11,7 @@ mod buffers;
 mod documents;
 mod error;
 mod events;
+mod http;
 mod matmul;
 mod person;
 mod words;
@@ -25,6 +26,7 @@ const SUBMODULES: &[&str] = &[
     "events",
     "documents",
     "matmul",
+    "http",
 ];
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
@@ -98,6 +100,8 @@ mod native {
     use super::documents::documents;
     #[pymodule_export]
     use super::events::events;
+    #[pymodule_export]
+    use super::http::http;
     #[pymodule_export]
     use super::matmul::matmul;
     #[pymodule_export]

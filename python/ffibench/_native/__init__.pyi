@@ -6,6 +6,7 @@ from ffibench._native import basic as basic
 from ffibench._native import buffers as buffers
 from ffibench._native import documents as documents
 from ffibench._native import events as events
+from ffibench._native import http as http
 from ffibench._native import matmul as matmul
 from ffibench._native import person as person
 from ffibench._native import words as words
@@ -17,6 +18,7 @@ __all__ = [
     "build_info",
     "documents",
     "events",
+    "http",
     "matmul",
     "person",
     "words",
