@@ -9,6 +9,7 @@ launchers, not the answers.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ffibench.harness.processes import spawn
 from ffibench.web import create_app
@@ -183,3 +186,18 @@ def test_serve_leaves_nothing_behind_even_when_the_block_fails(
         time.sleep(0.1)
     assert not _listening(url)
     assert os.environ[marker] == "1"
+
+
+@given(
+    st.binary(max_size=300)
+    | st.text(alphabet='0123456789eE+-. x[],"é', max_size=400).map(str.encode)
+    | st.integers(min_value=150, max_value=260).map(lambda n: b"[-" + b"7" * n + b"]")
+)
+def test_the_range_prefilter_is_the_regular_expression_it_replaced(raw: bytes) -> None:
+    """The body's shape, searched in C, says what ``[eE]\\+?[0-9]{3}|[0-9]{210}`` says: a
+    number beyond float64's range may be there (an exponent of three digits or more, or 210
+    digits in a row)."""
+    from ffibench.web import body
+
+    expected = re.search(rb"[eE]\+?[0-9]{3}|[0-9]{210}", raw) is not None
+    assert body._may_be_beyond_range(raw) is expected

@@ -34,7 +34,16 @@ _ESCAPES = re.compile(
 )
 #: What a number beyond float64's range must contain: an exponent of three digits or more,
 #: or 210 digits in a row (with a two-digit exponent the integer part needs 210 to pass 1e308).
-_BIG_NUMBER = re.compile(rb"[eE]\+?[0-9]{3}|[0-9]{210}")
+#: Looked for in the body's *shape* (:func:`_may_be_beyond_range`): digits as ``0``, ``e`` and
+#: ``E`` as ``e``, ``+`` kept, every other byte a space. A substring search in C, about 20x
+#: faster than the equivalent regular expression ``[eE]\+?[0-9]{3}|[0-9]{210}``, which took
+#: 0.65 ms of a 1,000-number body: more than the JSON decoding itself.
+_SHAPE = bytes(
+    ord("0") if chr(byte).isdigit() and byte < 128 else byte if byte in b"e+" else
+    ord("e") if byte == ord("E") else ord(" ")
+    for byte in range(256)
+)  # fmt: skip
+_BIG_SHAPES = (b"e000", b"e+000", b"0" * 210)
 #: A JSON string (its brackets are not nesting).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 #: Bytes that are not brackets, deleted before the depth is counted.
@@ -74,12 +83,20 @@ def read_json(raw: bytes) -> Any:
         raise ApiError.malformed()
     if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(raw) > MAX_DEPTH:
         raise ApiError.malformed()
-    if _BIG_NUMBER.search(raw) is None:
+    if not _may_be_beyond_range(raw):
         try:
             return _DECODER.decode(text)
         except ValueError:
             raise ApiError.malformed() from None
     return _decode_checking_range(text)
+
+
+def _may_be_beyond_range(raw: bytes) -> bool:
+    """Whether ``raw`` holds an exponent of three digits or more, or 210 digits in a row:
+    what a number beyond float64's range must contain (a string that does only sends the body
+    down the exact, slower path)."""
+    shape = raw.translate(_SHAPE)
+    return any(big in shape for big in _BIG_SHAPES)
 
 
 def _has_lone_surrogate(text: str) -> bool:
