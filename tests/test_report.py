@@ -122,6 +122,11 @@ def test_every_metric_alike_with_its_direction() -> None:
     assert rows["flask:gunicorn"].speedup.method == "reference"  # type: ignore[union-attr]
     assert rows["axum"].versus_best is not None
     assert rows["axum"].versus_best.value == pytest.approx(20.3, rel=0.03)
+    from ffibench.report.guide import guide
+
+    [sentence] = [s for s in guide(report.build(load)) if s.text.startswith("get:")]
+    assert sentence.text.startswith("get: against flask:gunicorn's 1 k requests/s, axum 20.")
+    assert "flask:werkzeug" not in sentence.text  # slower than the reference: no news
     assert "k requests/s" in report.terminal(load)
 
 

@@ -30,7 +30,7 @@ from ffibench.harness.metrics import HIGHER, METRICS
 from ffibench.harness.stats import MIN_EFFECT
 from ffibench.report import format as fmt
 from ffibench.report.model import LOWER, Group, Report, Row, Speedup, is_python, row_id, speedup
-from ffibench.scenarios import REFERENCE
+from ffibench.scenarios import NATIVE, REFERENCE, reference_of
 
 #: The Rust backends, in report order.
 RUST = tuple(name for name in BACKENDS if name != REFERENCE)
@@ -466,9 +466,46 @@ def boundary(report: Report) -> list[Sentence]:
     return [Sentence("The boundary's share", text, tuple(cited))]
 
 
+def _ratio(row: Row) -> str:
+    """``23.9x`` (or ``1.1x, not measurably different``) of a row over its reference."""
+    assert row.speedup is not None
+    found = f"{fmt.format_ratio(row.speedup.value)}"
+    return found if row.speedup.significant else f"{found}, not measurably different"
+
+
+def servers(report: Report, scenario: str) -> list[Sentence]:
+    """A scenario of servers under load (http): per endpoint, what each server that runs
+    this project's Rust answers per second against the scenario's reference, and the best
+    Python alternative beside it."""
+    reference = reference_of(scenario)
+    if reference == REFERENCE:
+        return []
+    topic = report.titles.get(scenario, scenario)
+    sentences = []
+    for group in report.groups:
+        if group.scenario != scenario or group.kind != "load":
+            continue
+        base = group.row(reference)
+        others = [
+            row
+            for row in group.rows
+            if row.participant != reference and _ok(row) and row.speedup is not None
+            and (row.participant in NATIVE or row.participant == group.best)
+        ]  # fmt: skip
+        if not _ok(base) or not others:
+            continue
+        assert base is not None
+        listed = _series([f"{row.participant} {_ratio(row)} ({_value(row)})" for row in others])
+        text = f"{group.operation}: against {reference}'s {_value(base)}, {listed}."
+        cited = [_cite(group, base)] + [_cite(group, row) for row in others]
+        sentences.append(Sentence(topic, text, tuple(cited)))
+    return sentences
+
+
 def guide(report: Report) -> list[Sentence]:
     """Every sentence the run's numbers support, in reading order."""
     sentences = calls(report)
     for scenario in report.scenarios:
         sentences += sized(report, scenario) + single(report, scenario)
+        sentences += servers(report, scenario)
     return sentences + lists(report) + boundary(report)
