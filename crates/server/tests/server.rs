@@ -259,14 +259,24 @@ fn matmul() {
             error("invalid_value", "a has 2 columns but b has 1 rows")
         )
     );
-    let reply = post(address, "/matmul", r#"{"a": [[1e300]], "b": [[1e300]]}"#);
+    let reply = post(address, "/matmul", r#"{"a": [[1e300]], "b": [[1]]}"#);
     assert_eq!(
         (reply.status, reply.json()),
         (
             400,
-            error("invalid_value", "the product is beyond the float64 range")
+            error(
+                "invalid_value",
+                "a matrix entry's magnitude may be at most 1e150"
+            )
         )
     );
+    // at the bound, the largest sum of products is far from overflowing
+    let reply = post(
+        address,
+        "/matmul",
+        r#"{"a": [[1e150, -1e150]], "b": [[1e150], [1e150]]}"#,
+    );
+    assert_eq!(reply.status, 200);
     let reply = post(address, "/matmul", r#"{"a": [[1]], "b": [[1, 2], [3]]}"#);
     assert_eq!(reply.status, 422);
 }

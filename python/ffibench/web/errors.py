@@ -15,6 +15,8 @@ MAX_DEPTH = 100
 STORE_CAPACITY = 100_000
 #: The most rows or columns of a matrix.
 MATRIX_MAX = 256
+#: The largest magnitude of a matrix entry: no sum of MATRIX_MAX products can overflow.
+MATMUL_ENTRY_MAX = 1e150
 #: The largest ``k`` of ``/words/top``, and the one used when it is absent.
 K_MAX = 1000
 K_DEFAULT = 10
@@ -45,7 +47,7 @@ MATMUL_SHAPE = (
     "equal-length lists of numbers"
 )
 MATMUL_SIZE = f"a matrix may have at most {MATRIX_MAX} rows and {MATRIX_MAX} columns"
-MATMUL_PRODUCT = "the product is beyond the float64 range"
+MATMUL_ENTRY = "a matrix entry's magnitude may be at most 1e150"
 
 
 def no_person(person_id: int) -> str:
