@@ -7,9 +7,20 @@ around them (``test_http_contract.py`` runs every real server).
 
 from __future__ import annotations
 
+import http.client
+import io
+import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from ffibench.http import serve
+from ffibench.web import BACKENDS, create_app
 
 MALFORMED = {"error": "malformed_json", "message": "the body is not valid JSON"}
 
@@ -35,3 +46,87 @@ def test_an_unterminated_string_of_escaped_quotes_is_read_in_linear_time() -> No
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.splitlines() == [f"400 {MALFORMED}"] * 2
+
+
+NO_ROUTE = {"error": "not_found", "message": "no such route"}
+
+
+@pytest.fixture(scope="module")
+def axum() -> Iterator[str]:
+    with serve(workers=2) as server:
+        yield server.url
+
+
+def _axum(url: str, method: str, path: str, body: bytes | None = None) -> tuple[int, Any]:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        connection.request(method, path, body=body)
+        answer = connection.getresponse()
+        data = answer.read()
+    finally:
+        connection.close()
+    return answer.status, json.loads(data) if data else None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/%2Fhealth"), ("GET", "/%2F%2Fhealth"), ("POST", "/%2Fstats"), ("GET", "/%2F")],
+)
+def test_leading_slashes_are_not_merged(axum: str, backend: str, method: str, path: str) -> None:
+    """``/%2Fhealth`` is ``//health``, no route (the contract merges no slash): Werkzeug's
+    router stripped leading slashes, so Flask answered 200 (or 405) where axum said 404."""
+    reply = create_app(backend).test_client().open(path, method=method, data=b"[1]")
+    assert (reply.status_code, reply.json) == (404, NO_ROUTE)
+    assert _axum(axum, method, path, b"[1]") == (404, NO_ROUTE)
+
+
+class _BrokenStream(io.RawIOBase):
+    """A server's request stream whose chunked framing breaks after two bytes, as gunicorn's
+    chunked reader does (its own exceptions, not OSError)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.sent = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.sent:
+            self.sent = True
+            buffer[:2] = b"[1"
+            return 2
+        raise self.error
+
+
+def _broken_streams() -> dict[str, Any]:
+    from gunicorn.http.errors import ChunkMissingTerminator, InvalidChunkSize
+    from werkzeug.serving import DechunkedInput
+
+    return {
+        # werkzeug's development server reads chunks with this class: OSError
+        "werkzeug-size": lambda: DechunkedInput(io.BytesIO(b"zz\r\n[1]\r\n0\r\n\r\n")),
+        "werkzeug-terminator": lambda: DechunkedInput(io.BytesIO(b"3\r\n[1]xx0\r\n\r\n")),
+        "gunicorn-size": lambda: _BrokenStream(InvalidChunkSize(b"zz")),
+        "gunicorn-terminator": lambda: _BrokenStream(ChunkMissingTerminator(b"xx")),
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("stream", _broken_streams().items(), ids=lambda item: item[0])
+def test_a_broken_chunked_body_is_malformed_not_a_500(
+    backend: str, stream: tuple[str, Any]
+) -> None:
+    """Broken chunked framing is a body that is not JSON (axum: 400 malformed_json); the
+    WSGI servers' streams raised their own exceptions, which Flask answered 500."""
+    client = create_app(backend).test_client()
+    for method, path in (("POST", "/stats"), ("PUT", "/people/1"), ("POST", "/matmul")):
+        reply = client.open(
+            path,
+            method=method,
+            headers={"Transfer-Encoding": "chunked"},
+            environ_overrides={"wsgi.input": stream[1](), "wsgi.input_terminated": True},
+        )
+        assert (reply.status_code, reply.json) == (400, MALFORMED), path
