@@ -10,10 +10,12 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import struct
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +23,7 @@ import pytest
 
 from ffibench.http import serve
 from ffibench.web import BACKENDS, create_app
+from ffibench.web.store import STORE_ENVIRON, SqliteStore
 
 MALFORMED = {"error": "malformed_json", "message": "the body is not valid JSON"}
 
@@ -130,3 +133,41 @@ def test_a_broken_chunked_body_is_malformed_not_a_500(
             environ_overrides={"wsgi.input": stream[1](), "wsgi.input_terminated": True},
         )
         assert (reply.status_code, reply.json) == (400, MALFORMED), path
+
+
+@pytest.mark.parametrize("salary", [-0.0, 0.0, 5e-324, 1e308, 2.5])
+def test_the_sqlite_store_keeps_a_salary_exactly(tmp_path: Path, salary: float) -> None:
+    """A salary of -0.0 is valid (>= 0) and axum gives it back as -0.0; the SQLite store of
+    the multi-process Flask servers read it back as 0.0 (a whole REAL is stored as an
+    integer), so GET answered differently from PUT and from axum."""
+    store = SqliteStore(str(tmp_path / "people.sqlite"))
+    try:
+        store.put(1, ("Ada", 36, salary))
+        record = store.get(1)
+        assert record is not None
+        assert record[:2] == ("Ada", 36)
+        assert struct.pack("<d", record[2]) == struct.pack("<d", salary)
+    finally:
+        store.close()
+
+
+def test_a_negative_zero_salary_reads_back_as_axum_gives_it(
+    axum: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(STORE_ENVIRON, str(tmp_path / "people.sqlite"))
+    client = create_app("python").test_client()
+    body = b'{"name": "Ada", "age": 36, "salary": -0.0}'
+    assert client.put("/people/7", data=body).status_code == 201
+    assert _axum(axum, "PUT", "/people/7", body)[0] == 201
+    assert client.get("/people/7").data.strip() == _axum_raw(axum, "/people/7")
+    assert b'"salary":-0.0' in client.get("/people/7").data
+
+
+def _axum_raw(url: str, path: str) -> bytes:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().read()
+    finally:
+        connection.close()
