@@ -171,3 +171,37 @@ def _axum_raw(url: str, path: str) -> bytes:
         return connection.getresponse().read()
     finally:
         connection.close()
+
+
+def test_a_start_interrupted_after_the_fork_leaves_no_process() -> None:
+    """Ctrl-C while ``Popen`` waits for the child's exec (here made slow) raised out of
+    ``spawn`` without the process: the server it had forked ran on until the caller died. The
+    caller here catches the interrupt and looks for its child while it still lives."""
+    script = textwrap.dedent(
+        """
+        import os, signal, subprocess, sys, threading, time, uuid
+        from ffibench.harness import processes
+
+        marker = uuid.uuid4().hex
+        original = processes._die_with_parent
+
+        def slow_exec():  # in the child, between fork and exec
+            time.sleep(2.0)
+            original()
+
+        processes._die_with_parent = slow_exec
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        try:
+            with processes.spawn([sys.executable, "-c", "import time; time.sleep(60)", marker]):
+                print("started")
+        except KeyboardInterrupt:
+            print("interrupted")
+        time.sleep(2.5)  # the child, had it been left, has exec'd by now
+        found = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+        print("left" if found.stdout.split() else "clean")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["interrupted", "clean"], done.stderr
