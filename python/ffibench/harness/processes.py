@@ -77,6 +77,27 @@ def stop_group(process: subprocess.Popen[Any], grace_s: float = GRACE_S) -> None
         process.wait(timeout=grace_s)
 
 
+def _start(command: Sequence[str], **popen: Any) -> subprocess.Popen[Any]:
+    """``Popen(command)`` in a group of its own, dying with its parent; if the start is
+    interrupted after the fork (Ctrl-C while ``Popen`` waits for the exec), the child is
+    stopped before the exception goes on: ``Popen`` would raise without handing back the
+    process, and the child would run on until this process dies."""
+    process: subprocess.Popen[Any] = subprocess.Popen.__new__(subprocess.Popen)
+    try:
+        subprocess.Popen.__init__(
+            process,
+            list(command),
+            preexec_fn=_die_with_parent,  # setsid and prctl only, before exec
+            **popen,
+        )
+    except BaseException:
+        if getattr(process, "pid", None) is not None:  # forked: stop what was started
+            process.kill()  # the child itself: it may not have made its group yet
+            stop_group(process)
+        raise
+    return process
+
+
 def run(
     command: Sequence[str],
     timeout_s: float,
@@ -91,14 +112,8 @@ def run(
     cannot make the wait outlast the process.
     """
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(
-            list(command),
-            stdout=stdout,
-            stderr=stderr,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=cwd,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - setsid and prctl only, before exec
+        process = _start(
+            command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, env=env, cwd=cwd
         )
         try:
             process.wait(timeout=timeout_s)
@@ -137,7 +152,7 @@ def spawn(command: Sequence[str], **popen: Any) -> Iterator[subprocess.Popen[Any
     """
     popen.setdefault("stdin", subprocess.DEVNULL)
     popen.setdefault("stdout", subprocess.DEVNULL)
-    process = subprocess.Popen(list(command), preexec_fn=_die_with_parent, **popen)  # noqa: PLW1509
+    process = _start(command, **popen)
     try:
         yield process
     finally:

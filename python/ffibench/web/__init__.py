@@ -92,9 +92,23 @@ def _state() -> _State:
 
 def _body() -> Any:
     """The request's body as JSON (413 past the limit, 400 when it is not JSON)."""
+    try:
+        raw = _read_body()
+    except HTTPException:
+        raise  # 413, before or while reading
+    except Exception:
+        # The server's stream failed: broken chunked framing (werkzeug's OSError "Invalid
+        # chunk header", gunicorn's InvalidChunkSize, ...). Bytes that cannot be read are no
+        # JSON text: 400, as axum answers, not the 500 of an unhandled exception.
+        raise ApiError.malformed() from None
+    return read_json(raw)
+
+
+def _read_body() -> bytes:
+    """The request's bytes (413 past the limit)."""
     if request.content_length is not None or "wsgi.input_terminated" not in request.environ:
         # Werkzeug answers 413 for a Content-Length over MAX_CONTENT_LENGTH before reading.
-        return read_json(request.get_data(cache=False))
+        return request.get_data(cache=False)
     # A chunked body: Werkzeug's stream stops at MAX_CONTENT_LENGTH without a word, so read
     # one byte more from the server's own (terminated) stream and judge it here.
     stream = request.input_stream
@@ -104,7 +118,7 @@ def _body() -> Any:
         wanted -= len(chunk)
     if wanted <= 0:
         raise RequestEntityTooLarge()
-    return read_json(b"".join(chunks))
+    return b"".join(chunks)
 
 
 api = Blueprint("api", __name__)
@@ -167,6 +181,15 @@ def matmul() -> dict[str, Any]:
     return {"c": _state().work.matmul(a, b)}
 
 
+def _no_leading_slashes_merged() -> None:
+    """404 for a path that starts with ``//`` (``/%2Fhealth`` decoded, or ``//health`` from a
+    server that passes it on): Werkzeug's router strips a path's leading slashes before it
+    matches (``MapAdapter.match``), whatever ``merge_slashes`` says, where the contract merges
+    no slashes and axum finds no route."""
+    if request.environ.get("PATH_INFO", "").startswith("//"):
+        raise ApiError.not_found(NO_ROUTE)
+
+
 def _api_error(error: ApiError) -> tuple[dict[str, str], int]:
     return error.body(), error.status
 
@@ -209,6 +232,7 @@ def create_app(backend: str = "python") -> Flask:
     flask_app.url_map.converters["person_id"] = PersonIdConverter
     flask_app.json.sort_keys = False  # type: ignore[attr-defined]  # the order the routes build
     flask_app.extensions[_EXTENSION] = _State(work, open_store())
+    flask_app.before_request(_no_leading_slashes_merged)  # before the router's 404 or 405
     flask_app.register_blueprint(api)
     flask_app.register_error_handler(ApiError, _api_error)
     flask_app.register_error_handler(HTTPException, _http_error)

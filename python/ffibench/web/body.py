@@ -44,8 +44,12 @@ _SHAPE = bytes(
     for byte in range(256)
 )  # fmt: skip
 _BIG_SHAPES = (b"e000", b"e+000", b"0" * 210)
-#: A JSON string (its brackets are not nesting).
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+#: A JSON string (its brackets are not nesting), or an unterminated one up to the end: every
+#: byte after a quote can be consumed, so a match never fails and never backtracks. (With
+#: only terminated strings matching, each quote of ``"\"\"\"...`` without an end would
+#: start a scan to the end of the body: quadratic, an hour for a 1 MB body.) An unterminated
+#: string makes the body malformed whatever its depth.
+_STRING = re.compile(rb'"[^"\\]*(?:\\(?:.|\Z)[^"\\]*)*(?:"|\Z)', re.DOTALL)
 #: Bytes that are not brackets, deleted before the depth is counted.
 _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
 _DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}

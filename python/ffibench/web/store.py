@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import struct
 import threading
 from collections.abc import Iterator
 from typing import Protocol
@@ -84,9 +85,11 @@ class MemoryStore:
 
 
 # The count is kept by triggers, so that a write of a new id does not count 100000 rows.
+# The salary is its float64's 8 bytes: SQLite stores a REAL that is a whole number as an
+# integer, and -0.0 came back as 0.0 (axum's store and the dict keep the sign).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS people (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, age INTEGER NOT NULL, salary REAL NOT NULL
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, age INTEGER NOT NULL, salary BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS people_count (n INTEGER NOT NULL);
 INSERT INTO people_count (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM people_count);
@@ -95,6 +98,15 @@ CREATE TRIGGER IF NOT EXISTS people_added AFTER INSERT ON people
 CREATE TRIGGER IF NOT EXISTS people_removed AFTER DELETE ON people
     BEGIN UPDATE people_count SET n = n - 1; END;
 """
+#: How a salary is stored: a float64's bytes, exactly (the sign of -0.0 included).
+_SALARY = struct.Struct("<d")
+
+
+def _row(record: Record) -> tuple[str, int, bytes]:
+    name, age, salary = record
+    return name, age, _SALARY.pack(salary)
+
+
 #: How long a connection waits for another process's write lock before it gives up.
 _BUSY_TIMEOUT_S = 30.0
 
@@ -141,7 +153,7 @@ class SqliteStore:
             .execute("SELECT name, age, salary FROM people WHERE id = ?", (person_id,))
             .fetchone()
         )
-        return None if row is None else (row[0], row[1], row[2])
+        return None if row is None else (row[0], row[1], _SALARY.unpack(row[2])[0])
 
     def put(self, person_id: int, record: Record) -> bool:
         connection = self._connection()
@@ -150,7 +162,7 @@ class SqliteStore:
             if found.fetchone() is not None:
                 connection.execute(
                     "UPDATE people SET name = ?, age = ?, salary = ? WHERE id = ?",
-                    (*record, person_id),
+                    (*_row(record), person_id),
                 )
                 return False
             (count,) = connection.execute("SELECT n FROM people_count").fetchone()
@@ -158,7 +170,7 @@ class SqliteStore:
                 raise StoreFull(f"the store holds {self.capacity} people")
             connection.execute(
                 "INSERT INTO people (id, name, age, salary) VALUES (?, ?, ?, ?)",
-                (person_id, *record),
+                (person_id, *_row(record)),
             )
             return True
 
