@@ -24,7 +24,7 @@ from ffibench.harness.metrics import METRICS, RATES, scaled, summary
 from ffibench.scenarios import Operation
 
 #: Fresh processes per participant for a memory figure.
-MEMORY_PROCESSES = {True: 3, False: 5}
+MEMORY_PROCESSES = {True: 2, False: 3}
 
 #: One process's values: metric name -> the values it kept (one, or several for a time).
 Sample = dict[str, list[float]]

@@ -284,9 +284,14 @@ def run(
     try:
         with Progress(*columns, console=console, transient=True) as progress:
             bar = progress.add_task("starting", total=total)
+            # Where the run's time goes, per benchmark: what a budget is cut by.
+            spent = document_meta.setdefault("benchmark_seconds", {})
             for task in tasks:
+                begun = time.monotonic()
                 for result in measure_task(task, quick, progress, bar):
                     results.results.append(result)
+                label = scenarios.benchmark_id(task.scenario.name, task.operation.name, task.size)
+                spent[label] = round(time.monotonic() - begun, 2)
                 results.save()
         if criterion_dir is not None:
             _add_criterion(results, selected, criterion_dir, operations, console)

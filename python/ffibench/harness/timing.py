@@ -42,10 +42,13 @@ class Budget:
     max_processes: int
 
 
-#: ``--quick``: three processes of two 20 ms values for a short call (under a second).
-QUICK = Budget(value_s=0.02, values=2, warmups=1, seconds=0.8, min_processes=3, max_processes=6)
-#: A full run: about six processes of three 50 ms values for a short call (2.5 s).
-FULL = Budget(value_s=0.05, values=3, warmups=1, seconds=2.5, min_processes=4, max_processes=20)
+#: ``--quick``: two processes of two 10 ms values for a short call (about a second, most of it
+#: the processes' start): enough to see the order of things, not to trust a small difference.
+QUICK = Budget(value_s=0.01, values=2, warmups=1, seconds=0.5, min_processes=2, max_processes=3)
+#: A full run: four processes of three 30 ms values for a short call (about 1.5 s). Four is
+#: the fewest that give the paired ratio's interval a useful width (t = 3.18 at 3 degrees of
+#: freedom); more processes would narrow it, but the nine scenarios must fit in an hour.
+FULL = Budget(value_s=0.03, values=3, warmups=1, seconds=1.5, min_processes=4, max_processes=8)
 #: A participant may spend this many times its budget to reach ``min_processes``.
 STRETCH = 2.0
 

@@ -135,8 +135,8 @@ class Bounded:
     drive: Callable[[Any, float], Sequence[float] | int | Measured] | None = None
     duration_s: float = 2.0
     quick_duration_s: float = 0.5
-    repetitions: int = 5
-    quick_repetitions: int = 3
+    repetitions: int = 4
+    quick_repetitions: int = 2
     unit: str = "items"
 
 

@@ -21,13 +21,18 @@ import numpy
 from ffibench.scenarios import Anchor, Operation, Scenario, close
 
 #: Sizes of a full run: a decade apart for sum and mean, where the crossover is read finely,
-#: two decades apart elsewhere, to keep the full run of every scenario within the hour.
+#: two decades apart elsewhere, to keep the full run of every scenario within the hour. Lists
+#: stop at 10^6: a list of 10^7 floats takes every worker process half a second to build and
+#: the spec seconds to walk, and 10^6 already shows where the list's conversion dominates.
 FINE_SIZES = (10, 100, 1_000, 10_000, 100_000, 10_000_000)
 SIZES = (10, 1_000, 100_000, 10_000_000)
-QUICK_SIZES = (10, 1_000, 100_000)
+LIST_FINE_SIZES = (10, 100, 1_000, 10_000, 100_000, 1_000_000)
+LIST_SIZES = (10, 1_000, 100_000, 1_000_000)
+QUICK_SIZES = (100_000,)
 #: Sizes of the generators: the pure-Python spec draws about 10^6 values a second.
 GENERATE_SIZES = (10, 1_000, 100_000, 10_000_000)
-GENERATE_QUICK_SIZES = (1_000, 100_000)
+GENERATE_LIST_SIZES = (10, 1_000, 100_000, 1_000_000)
+GENERATE_QUICK_SIZES = (100_000,)
 SEED = 20_261_125
 THRESHOLD = 0.5
 #: How close an anchor's sum must be: builtins and NumPy add in other orders.
@@ -82,6 +87,12 @@ _SCALAR = {
 }
 
 
+def _sizes(kind: str, fine: bool = False) -> tuple[int, ...]:
+    if kind == "list":
+        return LIST_FINE_SIZES if fine else LIST_SIZES
+    return FINE_SIZES if fine else SIZES
+
+
 def _operations() -> tuple[Operation, ...]:
     operations = []
     for function, what in _SCALAR.items():
@@ -91,7 +102,7 @@ def _operations() -> tuple[Operation, ...]:
                     f"{function}:{kind}",
                     f"{what} of {_a(kind)}",
                     make_args=_inputs(kind),
-                    sizes=FINE_SIZES if function in ("sum", "mean") else SIZES,
+                    sizes=_sizes(kind, fine=function in ("sum", "mean")),
                     quick_sizes=QUICK_SIZES,
                     size_unit="values",
                     compare=close(0.0),
@@ -109,7 +120,7 @@ def _operations() -> tuple[Operation, ...]:
                     f"{function}:{kind}",
                     f"{description} of {_a(kind)}, as {_a(kind)}",
                     make_args=_inputs(kind, extra),
-                    sizes=SIZES,
+                    sizes=_sizes(kind),
                     quick_sizes=QUICK_SIZES,
                     size_unit="values",
                     compare=same_values(),
@@ -127,7 +138,7 @@ def _operations() -> tuple[Operation, ...]:
                 f"{function}:{dist}",
                 f"{dist} values from a seed, as {_a(kind)}",
                 make_args=_generator_args(dist),
-                sizes=GENERATE_SIZES,
+                sizes=GENERATE_LIST_SIZES if kind == "list" else GENERATE_SIZES,
                 quick_sizes=GENERATE_QUICK_SIZES,
                 size_unit="values",
                 compare=same_values(),

@@ -209,12 +209,19 @@ def same_product(result: object, expected: object) -> bool:
     return got.shape == want.shape and bool(numpy.all(numpy.abs(got - want) <= bound))
 
 
+#: The endpoints of ``--quick``: the framework alone, a body of numbers and the word count (the
+#: one handler that gains from Rust under Flask). Each endpoint costs a quick run about 30 s,
+#: most of it starting six servers twice.
+QUICK = ("health", "stats", "words_top")
+
+
 def _operation(name: str, description: str, compare: Callable[[object, object], bool]) -> Operation:
     method, path, body = REQUESTS[name]
     return Operation(
         name,
         description,
         make_args=lambda size: REQUESTS[name],
+        quick_sizes=(None,) if name in QUICK else (),
         compare=compare,
         kind="load",
         load=Load(
@@ -224,7 +231,7 @@ def _operation(name: str, description: str, compare: Callable[[object, object], 
             headers=JSON_HEADERS if body is not None else (),
             connections=CONNECTIONS,
             threads=1,
-            duration_s=5,
+            duration_s=3,
             quick_duration_s=1,
             repetitions=3,
             quick_repetitions=2,

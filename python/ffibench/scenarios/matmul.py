@@ -28,9 +28,9 @@ from ffibench.pure.matmul import tolerance, triple_loop
 from ffibench.scenarios import Anchor, Operation, Scenario, Work
 
 #: The n of ``matmul:float64`` and ``matmul:float32`` (n x n times n x n) in a full run.
-SIZES = (2, 4, 8, 16, 64, 256, 1024, 2048)
+SIZES = (2, 8, 16, 64, 256, 1024, 2048)
 #: ``--quick``: the small sizes where the call is all overhead, and the large ones of the goals.
-QUICK_SIZES = (2, 8, 16, 256, 1024)
+QUICK_SIZES = (2, 1024)
 #: Rows of the tall-skinny case (``m x 32`` times ``32 x 32``).
 TALL_ROWS = (100_000,)
 #: The width of the tall-skinny case.
@@ -38,8 +38,8 @@ TALL_WIDTH = 32
 #: ``m`` of the rectangular case (``m x 4m`` times ``4m x m/2``).
 RECTANGULAR_ROWS = (512,)
 #: The n of ``matmul:lists``: the triple loop takes a second at 64.
-LIST_SIZES = (2, 4, 8, 16, 64)
-LIST_QUICK_SIZES = (2, 8, 16)
+LIST_SIZES = (2, 8, 16, 64)
+LIST_QUICK_SIZES = (16,)
 SEED = 20_261_202
 
 
