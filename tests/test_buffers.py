@@ -649,6 +649,23 @@ def test_the_anchors_move_the_values() -> None:
     assert not buffers_scenario._same_moved((count, [0.5], last), array)
 
 
+def test_the_shared_memory_handoff_leaves_the_tracker_quiet() -> None:
+    """The segment is unlinked once, by its creator: the resource tracker the second process
+    shares neither loses it early (a KeyError at unlink) nor reports it leaked at exit."""
+    source = (
+        "import numpy\n"
+        "from ffibench.scenarios import buffers\n"
+        "if __name__ == '__main__':\n"
+        "    for _ in range(3):\n"
+        "        print(buffers.shared_memory_handoff(numpy.arange(10.0))[0])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", source], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert (done.returncode, done.stdout.split()) == (0, ["10"] * 3), done.stderr
+    assert "KeyError" not in done.stderr and "leaked" not in done.stderr, done.stderr
+
+
 def test_the_copy_bandwidth_is_measured() -> None:
     found = buffers_scenario.measure_machine()["copy_bandwidth"]
     assert found["unit"] == "GB/s" and found["value"] > 0.1

@@ -121,17 +121,16 @@ def pickle5_out_of_band(array: Any) -> Any:
 def _receive(connection: Connection) -> None:
     """The second process: attaches to each segment named, reads it as an array, answers its
     length, first and last values."""
-    from multiprocessing import resource_tracker
-
     while True:
         try:
             name, dtype, count = connection.recv()
         except EOFError:
             return
+        # Python 3.11 registers an attached segment with the resource tracker as if it had made
+        # it. A spawned child shares its parent's tracker, where the creator's registration
+        # already stands: unregistering here would take that away, and the creator's unlink
+        # would then make the tracker print a KeyError. So the child leaves it alone.
         segment = shared_memory.SharedMemory(name=name)
-        # Python 3.11 registers an attached segment with this process's tracker, which would
-        # unlink it at exit: the creator owns it.
-        resource_tracker.unregister(segment._name, "shared_memory")  # type: ignore[attr-defined]
         array = numpy.ndarray((count,), dtype=dtype, buffer=segment.buf)
         answer = (count, array[:1].tolist(), array[-1:].tolist())
         del array
