@@ -10,7 +10,7 @@ RUST_SOURCES := Cargo.toml Cargo.lock $(shell find crates -name '*.rs' -o -name 
 # Extra arguments for `ffibench run`, e.g. `make bench RUN_ARGS="--scenario basic"`.
 RUN_ARGS ?=
 
-.PHONY: all install system-deps test test-rust test-python bench bench-quick bench-native lint format clean
+.PHONY: all install system-deps test test-rust test-python bench bench-quick bench-native reference lint format clean
 
 all: test
 
@@ -47,6 +47,16 @@ test-python: install
 # The full reference run, with the Rust-native (criterion) times beside the boundaries'.
 bench: bench-native
 	$(BIN)/ffibench run --criterion target/criterion $(RUN_ARGS)
+
+# The reference run behind docs/RESULTS.md: `make bench` written to docs/results/reference.json,
+# with its report as markdown (docs/results/reference/report.md and its plots) and as one HTML
+# page (docs/results/reference.html). REFERENCE=name writes docs/results/name.json instead (a
+# second run to compare with: `ffibench compare docs/results/reference.json docs/results/name.json`).
+REFERENCE ?= reference
+reference: bench-native
+	$(BIN)/ffibench run --criterion target/criterion -o docs/results/$(REFERENCE).json $(RUN_ARGS)
+	$(BIN)/ffibench report docs/results/$(REFERENCE).json --format markdown -o docs/results/$(REFERENCE)
+	$(BIN)/ffibench report docs/results/$(REFERENCE).json --format html -o docs/results/$(REFERENCE).html
 
 # A quick look: fewer samples and sizes, no criterion.
 bench-quick: install
