@@ -25,8 +25,11 @@ Usage::
     python tools/soak.py events --minutes 10 [--backend pyo3] [--rate 100000]
     python tools/soak.py http --minutes 10 [--connections 64]
 
-The exit status is 0 when the verdict holds (no loss, no lost write, no 5xx, RSS within
-``--rss-bound-mib`` of its first sample after the first window).
+The exit status is 0 when the verdict holds: no event lost, no lost write, no 4xx or 5xx and
+no socket error, RSS within ``--rss-bound-mib`` (8 MiB: the events queue alone may grow by
+65,536 x 56 bytes = 3.5 MiB the first time a consumer falls behind) of its first sample after
+the first window. The spread of p99 latency across windows is printed, not judged: on a shared
+machine it measures the neighbours as much as the stream.
 """
 
 from __future__ import annotations
@@ -82,6 +85,15 @@ def rss_verdict(
 # --- events ---------------------------------------------------------------------------------
 
 
+def percentiles_us(latencies_ns: Any) -> tuple[float, float, float, float]:
+    """p50, p99, p99.9 and the max of ``latencies_ns``, in µs, partitioning it in place."""
+    count = len(latencies_ns)
+    ranks = [min(count - 1, int(q * (count - 1) + 0.5)) for q in (0.5, 0.99, 0.999)]
+    most = float(latencies_ns.max())
+    latencies_ns.partition(ranks)
+    return (*(float(latencies_ns[rank]) / 1e3 for rank in ranks), most / 1e3)  # type: ignore[return-value]
+
+
 def soak_events(args: argparse.Namespace) -> int:  # noqa: PLR0915 (one run, read in order)
     import numpy
 
@@ -101,12 +113,15 @@ def soak_events(args: argparse.Namespace) -> int:  # noqa: PLR0915 (one run, rea
     rows: list[tuple[float, float, float]] = []
     samples: list[tuple[float, float]] = []
     clock = time.monotonic_ns
+    # One buffer for every window's latencies, in place: the tool's own memory stays flat, so
+    # the RSS is the stream's (a list of arrays concatenated per window grew the heap).
+    latencies = numpy.zeros(int(args.rate * window_s * 1.25) + 8192, dtype=numpy.int64)
     with stream:
         started = time.monotonic()
         next_rss = started
         for window in range(count):
             end = started + (window + 1) * window_s
-            latencies: list[Any] = []
+            kept = 0
             events = 0
             while (now := time.monotonic()) < end:
                 if now >= next_rss:
@@ -131,14 +146,16 @@ def soak_events(args: argparse.Namespace) -> int:  # noqa: PLR0915 (one run, rea
                         print(f"  sequence broken: expected {expected_seq}, got {first}..{last}")
                 expected_seq = last + 1
                 events += len(seqs)
-                latencies.append(ages)
-            lat = numpy.concatenate(latencies) / 1e3 if latencies else numpy.zeros(1)
-            p50, p99, p999 = numpy.percentile(lat, [50, 99, 99.9])
+                if kept + len(ages) > len(latencies):  # more than the rate allows: grow once
+                    latencies = numpy.resize(latencies, 2 * (kept + len(ages)))
+                latencies[kept : kept + len(ages)] = ages
+                kept += len(ages)
+            p50, p99, p999, most = percentiles_us(latencies[: max(kept, 1)])
             rows.append((p50, p99, p999))
             current = samples[-1][1] if samples else rss_mib()
             print(
                 f"{window + 1:>6} {events:>10,} {events / window_s:>9,.0f} {p50:>8.1f} "
-                f"{p99:>8.1f} {p999:>8.1f} {lat.max():>9.1f} {current:>8.1f}",
+                f"{p99:>8.1f} {p999:>8.1f} {most:>9.1f} {current:>8.1f}",
                 flush=True,
             )
         samples.append((time.monotonic() - started, rss_mib()))
@@ -411,6 +428,8 @@ def soak_http(args: argparse.Namespace) -> int:  # noqa: PLR0915 (one run, read 
         for person_id, version in sorted(acked.items()):
             status, body = _request(port, "GET", f"/people/{person_id}")
             stored = int(body["name"][1:]) if status == 200 else -1
+            if status == 200 and (body["id"], body["age"]) != (person_id, person_id % 151):
+                stored = -1  # another person's fields: as good as lost
             if stored < version:
                 lost.append((person_id, version, stored))
     first = f" (first: id {lost[0][0]} acked v{lost[0][1]}, holds v{lost[0][2]})" if lost else ""
