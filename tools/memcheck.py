@@ -751,10 +751,15 @@ def finaliser_race(name: str, shared: Any, seconds: float) -> str:
     errors: list[str] = []
     seen = {"ok": 0, "ReferenceError": 0, "ValueError(NULL)": 0}
     method, function = RACED[name]
-    deadline = time.monotonic() + seconds
+    finalised = threading.Event()
+    give_up = time.monotonic() + seconds + 60  # only if the finaliser never ran
 
     def call() -> None:
-        while time.monotonic() < deadline:
+        # Until each thread has made 200 calls after the finaliser ran: every run sees both
+        # sides of it, however slowly the threads start on a loaded machine.
+        after = 0
+        while after < 200 and time.monotonic() < give_up:
+            after += finalised.is_set()
             try:
                 function(shared)
                 seen["ok"] += 1
@@ -772,9 +777,10 @@ def finaliser_race(name: str, shared: Any, seconds: float) -> str:
     threads = [threading.Thread(target=call) for _ in range(THREADS)]
     for thread in threads:
         thread.start()
-    time.sleep(seconds / 3)
+    time.sleep(seconds)
     shared.__del__()
     shared.__del__()
+    finalised.set()
     for thread in threads:
         thread.join()
     if errors:
