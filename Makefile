@@ -10,7 +10,8 @@ RUST_SOURCES := Cargo.toml Cargo.lock $(shell find crates -name '*.rs' -o -name 
 # Extra arguments for `ffibench run`, e.g. `make bench RUN_ARGS="--scenario basic"`.
 RUN_ARGS ?=
 
-.PHONY: all install system-deps test test-rust test-python bench bench-quick bench-native reference lint format clean
+.PHONY: all install system-deps test test-rust test-python bench bench-quick bench-native reference \
+	lint format clean memcheck soak
 
 all: test
 
@@ -19,6 +20,8 @@ system-deps:
 	@command -v gcc >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc; }
 	@# wrk drives the servers of load measurements (and their tests)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@# valgrind checks the C ABI for memory errors and leaks (tests/test_memory.py)
+	@command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
 	@# the tests open the HTML report in a real headless browser
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
@@ -64,6 +67,22 @@ bench-quick: install
 
 bench-native: install
 	cargo bench -p ffibench-core
+
+# The full memory checks (tests/test_memory.py runs the short ones): valgrind over the C
+# smoke program and over a probe of every C-ABI function (three rounds, origins tracked),
+# LeakSanitizer, RSS over 10^6 calls and 8 threads per object and backend. About 25 minutes.
+memcheck: install
+	$(BIN)/python tools/memcheck.py valgrind --full
+	$(BIN)/python tools/memcheck.py lsan
+	$(BIN)/python tools/memcheck.py threads --seconds 3
+	$(BIN)/python tools/memcheck.py rss --calls 1000000
+
+# Soak runs, not part of `make test`: the events stream at 100k events/s and the axum server
+# under wrk at 64 connections, MINUTES each, on 127.0.0.1.
+MINUTES ?= 10
+soak: install
+	$(BIN)/python tools/soak.py events --minutes $(MINUTES)
+	$(BIN)/python tools/soak.py http --minutes $(MINUTES)
 
 lint: install
 	cargo fmt --all --check

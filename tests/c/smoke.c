@@ -45,6 +45,10 @@ int main(void) {
     ffibench_string_free(text);
 
     CHECK(ffibench_basic_reverse("\xff", 1, &text) == FFIBENCH_STATUS_INVALID_UTF8);
+    /* A NULL out is refused before the work: a result no one receives would leak (valgrind
+       and LeakSanitizer run this program: tests/test_memory.py). */
+    CHECK(ffibench_basic_reverse("abc", 3, NULL) == FFIBENCH_STATUS_NULL_POINTER);
+    CHECK(ffibench_basic_to_upper("abc", 3, NULL) == FFIBENCH_STATUS_NULL_POINTER);
     CHECK(ffibench_basic_reverse(NULL, 0, &text) == FFIBENCH_STATUS_OK && text.len == 0);
     ffibench_string_free(text);
 
@@ -68,6 +72,7 @@ int main(void) {
     CHECK(ffibench_arrays_filter_greater(values, 4, 2.0, &kept) == FFIBENCH_STATUS_OK);
     CHECK(kept.len == 2 && kept.ptr[0] == 3.0 && kept.ptr[1] == 6.0);
     ffibench_doubles_free(kept);
+    CHECK(ffibench_arrays_filter_greater(values, 4, 0.0, NULL) == FFIBENCH_STATUS_NULL_POINTER);
     double scores[4];
     CHECK(ffibench_arrays_normalize(values, 4, scores) == FFIBENCH_STATUS_OK);
     CHECK(scores[3] > 1.0 && scores[1] < -0.5);

@@ -203,6 +203,10 @@ pub unsafe extern "C" fn ffibench_arrays_filter_greater(
     out: *mut FfiDoubles,
 ) -> Status {
     guard(|| {
+        if out.is_null() {
+            // Before the work: values made for no one to receive would be leaked.
+            return Err(Failure::NullPointer("out"));
+        }
         // SAFETY: forwarded from this function's contract.
         let values = unsafe { doubles(values, len) }?;
         store(

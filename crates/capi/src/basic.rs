@@ -7,6 +7,7 @@ use std::ffi::c_char;
 
 use ffibench_core::basic;
 
+use crate::error::Failure;
 use crate::{FfiString, Status, guard, store, text};
 
 /// Returns `x`: the bare cost of a call, so it has no status and cannot fail.
@@ -93,6 +94,10 @@ pub unsafe extern "C" fn ffibench_basic_reverse(
     out: *mut FfiString,
 ) -> Status {
     guard(|| {
+        if out.is_null() {
+            // Before the work: a string made for no one to receive would be leaked.
+            return Err(Failure::NullPointer("out"));
+        }
         // SAFETY: `s` and `len` are as this function's contract requires.
         let s = unsafe { text(s, len) }?;
         store(out, FfiString::from(basic::reverse(s)))
@@ -111,6 +116,10 @@ pub unsafe extern "C" fn ffibench_basic_to_upper(
     out: *mut FfiString,
 ) -> Status {
     guard(|| {
+        if out.is_null() {
+            // Before the work: a string made for no one to receive would be leaked.
+            return Err(Failure::NullPointer("out"));
+        }
         // SAFETY: `s` and `len` are as this function's contract requires.
         let s = unsafe { text(s, len) }?;
         store(out, FfiString::from(basic::to_upper(s)))
