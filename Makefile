@@ -10,8 +10,8 @@ RUST_SOURCES := Cargo.toml Cargo.lock $(shell find crates -name '*.rs' -o -name 
 # Extra arguments for `ffibench run`, e.g. `make bench RUN_ARGS="--scenario basic"`.
 RUN_ARGS ?=
 
-.PHONY: all install system-deps test test-rust test-python bench bench-quick bench-native reference \
-	lint format clean memcheck soak
+.PHONY: all install system-deps test test-rust test-python test-fuzz fuzz fuzz-deps fuzz-build \
+	bench bench-quick bench-native reference lint format clean memcheck soak
 
 all: test
 
@@ -38,7 +38,7 @@ $(STAMP): $(BIN)/python pyproject.toml build_backend/ffibench_build.py python/ff
 
 install: system-deps $(STAMP)
 
-test: test-rust test-python
+test: test-rust test-python test-fuzz
 
 test-rust: install
 	cargo test --workspace --exclude ffibench-python
@@ -46,6 +46,25 @@ test-rust: install
 # FFIBENCH_REQUIRE_BROWSER: the report's browser test fails instead of skipping without Chromium.
 test-python: install
 	FFIBENCH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+
+# Fuzzing (issue 16): the libFuzzer targets of fuzz/, built on stable Rust with
+# AddressSanitizer by tools/fuzz.sh (it says how and why), in target/fuzz. `make fuzz
+# SECONDS=N` fuzzes each target for N seconds and prints executions, coverage, corpus growth
+# and crashes; `make test-fuzz` runs each over its corpus and fuzz/regressions once.
+SECONDS ?= 60
+
+fuzz-deps:
+	@# libfuzzer-sys compiles libFuzzer's C++ with the system g++
+	@command -v g++ >/dev/null || { apt-get update -qq && apt-get install -y -qq g++; }
+
+fuzz-build: fuzz-deps
+	tools/fuzz.sh build
+
+test-fuzz: fuzz-build
+	tools/fuzz.sh smoke
+
+fuzz: fuzz-build
+	tools/fuzz.sh run $(SECONDS)
 
 # The full reference run, with the Rust-native (criterion) times beside the boundaries'.
 bench: bench-native

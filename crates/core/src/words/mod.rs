@@ -278,6 +278,15 @@ impl WordCounts {
         Self::from_chunks(reader, name, CHUNK_BYTES)
     }
 
+    /// [`Self::from_reader`] in chunks of `chunk` bytes (at least 1) rather than
+    /// [`CHUNK_BYTES`]: the fuzz target `words_tokenise` puts chunk boundaries everywhere
+    /// with it, which a 4 MiB chunk never lets it reach. Only in a `--cfg fuzzing` build.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn from_reader_in_chunks(reader: impl Read, name: &str, chunk: usize) -> CoreResult<Self> {
+        Self::from_chunks(reader, name, chunk.max(1))
+    }
+
     fn from_chunks(mut reader: impl Read, name: &str, chunk: usize) -> CoreResult<Self> {
         let mut maps: Vec<Counts> = (0..threads()).map(|_| Counts::new()).collect();
         // `buffer[..text_end]` is valid UTF-8 (the words after the last hard separator of
