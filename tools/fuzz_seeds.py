@@ -33,7 +33,7 @@ TEXTS = [
     "rock\u2019n\u2019roll \u2019tis l\u2019\u00e9t\u00e9".encode(),
     "\U0001f600 emoji\U0001f44d\U0001f3fd and \u01c5 \ufb03 \u1e9e".encode(),
     "a\u001cb\u001dc\u2028d\u00a0e\u3000f\tg\nh".encode(),
-    "A man, a plan, a canal: Panama".encode(),
+    b"A man, a plan, a canal: Panama",
     b"valid then \xff\xfe invalid",
     b"\xe2\x82",
     "\u00e9".encode() * 40 + b" split across chunks " + "\u4e2d\u6587".encode() * 30,
@@ -52,7 +52,9 @@ def documents() -> list[tuple[str, bytes, bytes, bytes]]:
     out = []
     for size, seed in [(0, 1), (300, 2), (1500, 3)]:
         document = native.Document.from_dict(native.generate(size, seed))
-        out.append((f"generated-{size}", document.to_json(), document.to_bincode(), document.to_archive()))
+        out.append(
+            (f"generated-{size}", document.to_json(), document.to_bincode(), document.to_archive())
+        )
     return out
 
 
@@ -60,7 +62,9 @@ def invalid_json(valid: bytes) -> dict[str, bytes]:
     record = json.loads(valid)
     cases: dict[str, bytes] = {}
     text = valid.decode()
-    cases["duplicate-key"] = text.replace('"hyperparameters":{', '"hyperparameters":{"a":1,"a":2,', 1).encode()
+    cases["duplicate-key"] = text.replace(
+        '"hyperparameters":{', '"hyperparameters":{"a":1,"a":2,', 1
+    ).encode()
     cases["nan"] = text.replace('"metrics":{', '"metrics":{"m":[NaN],', 1).encode()
     cases["huge-number"] = text.replace('"metrics":{', '"metrics":{"m":[1e400],', 1).encode()
     cases["int-as-float"] = text.replace('"metrics":{', '"metrics":{"m":[1],', 1).encode()
@@ -100,7 +104,16 @@ def seed_documents() -> None:
 
 
 def seed_server() -> None:
-    numbers = ["0", "-0", "-0.0", "1e400", "-1E-400", "123456789012345678901234567890", "0.1", "1.5e308"]
+    numbers = [
+        "0",
+        "-0",
+        "-0.0",
+        "1e400",
+        "-1E-400",
+        "123456789012345678901234567890",
+        "0.1",
+        "1.5e308",
+    ]
     texts = [
         '{"a": [1, 2.5, "x", true, false, null], "b": {"c": {}}}',
         '{"k": 1, "k": 2}',
@@ -114,11 +127,20 @@ def seed_server() -> None:
         "{'a': 1}",
         "01",
         "[" + ",".join(numbers) + "]",
-    ] + numbers
+        *numbers,
+    ]
     for index, text in enumerate(texts):
         write("server_json", f"{index:02}", text.encode())
     methods = {"GET": 0, "POST": 1, "PUT": 2, "DELETE": 3, "PATCH": 4}
-    routes = {"/health": 0, "/openapi.json": 1, "/stats": 2, "/words/top": 3, "/people/": 4, "/matmul": 5, "/": 6}
+    routes = {
+        "/health": 0,
+        "/openapi.json": 1,
+        "/stats": 2,
+        "/words/top": 3,
+        "/people/": 4,
+        "/matmul": 5,
+        "/": 6,
+    }
     requests = [
         ("health", "GET", "/health", "", b""),
         ("openapi", "GET", "/openapi.json", "", b""),
@@ -164,13 +186,18 @@ def seed_events() -> None:
         "bad-utf8": header + b"\xff",
         "block": b"block",
         "drop": b"drop",
-        "nan": struct.pack("<qIQd", -1, 2**32 - 1, 2**64 - 1, float("nan")) + "\u00e9\u00e9".encode(),
+        "nan": struct.pack("<qIQd", -1, 2**32 - 1, 2**64 - 1, float("nan"))
+        + "\u00e9\u00e9".encode(),
     }
     for name, data in datagrams.items():
         write("events_datagram", name, data)
     hosts = [b"127.0.0.1", b"127.1.2.3", b"0.0.0.0x", b"localhost", b"\xff", b"256.0.0.1", b""]
     for index, host in enumerate(hosts):
-        bodies = [datagrams["payload"], datagrams["short"], datagrams["no-payload"]] if index == 0 else []
+        bodies = (
+            [datagrams["payload"], datagrams["short"], datagrams["no-payload"]]
+            if index == 0
+            else []
+        )
         data = bytes([4, 1 if index % 2 else 0, 2, len(host)]) + host
         data += b"".join(bytes([len(body)]) + body for body in bodies)
         write("capi_events", f"{index:02}", data)
@@ -180,7 +207,13 @@ def seed_events() -> None:
 def seed_random() -> None:
     """A few seeded random inputs for the targets that read through `arbitrary`."""
     rng = random.Random(16)
-    for target in ["documents_roundtrip", "words_store", "capi_arrays", "capi_words", "capi_person"]:
+    for target in [
+        "documents_roundtrip",
+        "words_store",
+        "capi_arrays",
+        "capi_words",
+        "capi_person",
+    ]:
         for index, size in enumerate([16, 64, 256, 1024]):
             write(target, f"random-{index}", bytes(rng.randrange(256) for _ in range(size)))
 
