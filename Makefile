@@ -10,7 +10,7 @@ RUST_SOURCES := Cargo.toml Cargo.lock $(shell find crates -name '*.rs' -o -name 
 # Extra arguments for `ffibench run`, e.g. `make bench RUN_ARGS="--scenario basic"`.
 RUN_ARGS ?=
 
-.PHONY: all install system-deps test test-rust test-python bench bench-quick bench-native lint format clean
+.PHONY: all install system-deps test test-rust test-python fuzz-python bench bench-quick bench-native lint format clean
 
 all: test
 
@@ -43,6 +43,16 @@ test-rust: install
 # FFIBENCH_REQUIRE_BROWSER: the report's browser test fails instead of skipping without Chromium.
 test-python: install
 	FFIBENCH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+
+# Differential fuzzing for about SECONDS seconds: every public function and method of every
+# scenario, called with generated arguments of every type on every backend, must give the
+# spec's answer or raise its exception class (tests/test_differential*.py). Coverage-guided
+# by atheris when it installs (PyPI wheels for CPython 3.11), else random inputs.
+SECONDS ?= 600
+fuzz-python: install
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check 'atheris>=2.3' \
+		|| echo "atheris did not install: random inputs instead"
+	nice -n 10 $(BIN)/python tools/fuzz_python.py --seconds $(SECONDS)
 
 # The full reference run, with the Rust-native (criterion) times beside the boundaries'.
 bench: bench-native
