@@ -62,6 +62,7 @@ class Session:
         self.deadline = self.started + seconds
         self.runs = dict.fromkeys(self.names, 0)
         self.failures: dict[str, str] = {}
+        self.seconds: dict[str, float] = {}
         self.finish = finish
 
     def one(self, data: bytes) -> None:
@@ -70,17 +71,21 @@ class Session:
             self.finish()
         name = live[int.from_bytes(data[:2], "little") % len(live)]
         self.runs[name] += 1
+        began = time.monotonic()
         try:
             self.tests[name](data[2:])
         except Exception:
             self.failures[name] = traceback.format_exc(limit=-3)[-4000:]
             print(f"FAILED {name}:\n{self.failures[name]}", flush=True)
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.monotonic() - began
 
     def report(self) -> dict[str, Any]:
         return {
             "seconds": round(time.monotonic() - self.started, 1),
             "examples": sum(self.runs.values()),
             "runs": self.runs,
+            "seconds_per_property": {k: round(v, 1) for k, v in self.seconds.items()},
             "failures": self.failures,
         }
 
@@ -107,12 +112,14 @@ def run_machines(session: Session, seconds: float) -> None:
             session.runs.setdefault(name, 0)
             if name in session.failures or time.monotonic() > deadline:
                 continue
+            began = time.monotonic()
             try:
                 run_state_machine_as_test(machine, settings=rounds)
             except Exception:
                 session.failures[name] = traceback.format_exc(limit=-3)[-4000:]
                 print(f"FAILED {name}:\n{session.failures[name]}", flush=True)
             session.runs[name] += 50
+            session.seconds[name] = session.seconds.get(name, 0.0) + time.monotonic() - began
 
 
 def main() -> int:
