@@ -4,8 +4,9 @@ cffi checks integer ranges (``OverflowError``) and float arguments itself, but i
 object with ``__int__`` as an integer (``Decimal("1.5")`` would become 1) and 0 and 1 as
 booleans, so integer arguments go through ``operator.index`` and booleans through the spec's
 check first. Where a call fails, a function of several arguments runs the spec's checks in the
-spec's order, so that the first wrong argument decides the exception, as everywhere else. Strings go in as UTF-8 bytes plus a length; a returned string is copied into a
-Python ``str`` and freed at once.
+spec's order, so that the first wrong argument decides the exception, as everywhere else.
+Strings go in as UTF-8 bytes plus a length; a returned string is copied into a Python ``str``
+and freed at once.
 """
 
 from __future__ import annotations
