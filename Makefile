@@ -48,11 +48,13 @@ test-python: install
 # scenario, called with generated arguments of every type on every backend, must give the
 # spec's answer or raise its exception class (tests/test_differential*.py). Coverage-guided
 # by atheris when it installs (PyPI wheels for CPython 3.11), else random inputs.
+# FUZZ_ARGS: more options of the driver, e.g. FUZZ_ARGS="--json fuzz.json --only words".
 SECONDS ?= 600
+FUZZ_ARGS ?=
 fuzz-python: install
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check 'atheris>=2.3' \
 		|| echo "atheris did not install: random inputs instead"
-	nice -n 10 $(BIN)/python tools/fuzz_python.py --seconds $(SECONDS)
+	nice -n 10 $(BIN)/python tools/fuzz_python.py --seconds $(SECONDS) $(FUZZ_ARGS)
 
 # The full reference run, with the Rust-native (criterion) times beside the boundaries'.
 bench: bench-native
