@@ -10,8 +10,8 @@ RUST_SOURCES := Cargo.toml Cargo.lock $(shell find crates -name '*.rs' -o -name 
 # Extra arguments for `ffibench run`, e.g. `make bench RUN_ARGS="--scenario basic"`.
 RUN_ARGS ?=
 
-.PHONY: all install system-deps test test-rust test-python test-fuzz fuzz fuzz-deps fuzz-build \
-	bench bench-quick bench-native reference lint format clean memcheck soak
+.PHONY: all install system-deps test test-rust test-python test-fuzz fuzz fuzz-rust fuzz-python \
+	fuzz-deps fuzz-build bench bench-quick bench-native reference lint format clean memcheck soak
 
 all: test
 
@@ -47,11 +47,17 @@ test-rust: install
 test-python: install
 	FFIBENCH_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 
-# Fuzzing (issue 16): the libFuzzer targets of fuzz/, built on stable Rust with
-# AddressSanitizer by tools/fuzz.sh (it says how and why), in target/fuzz. `make fuzz
-# SECONDS=N` fuzzes each target for N seconds and prints executions, coverage, corpus growth
-# and crashes; `make test-fuzz` runs each over its corpus and fuzz/regressions once.
+# Fuzzing (issue 16). `make fuzz SECONDS=N` runs both fuzzers: every Rust target for N seconds,
+# then the Python differential properties for 10 x N seconds in all.
+#
+# fuzz-rust: the libFuzzer targets of fuzz/, built on stable Rust with AddressSanitizer by
+# tools/fuzz.sh (it says how and why), in target/fuzz; it prints executions, coverage, corpus
+# growth and crashes per target. `make test-fuzz` runs each over its corpus and
+# fuzz/regressions once.
 SECONDS ?= 60
+PYTHON_FUZZ_SECONDS ?= $(shell echo $$(( $(SECONDS) * 10 )))
+
+fuzz: fuzz-rust fuzz-python
 
 fuzz-deps:
 	@# libfuzzer-sys compiles libFuzzer's C++ with the system g++
@@ -63,8 +69,19 @@ fuzz-build: fuzz-deps
 test-fuzz: fuzz-build
 	tools/fuzz.sh smoke
 
-fuzz: fuzz-build
+fuzz-rust: fuzz-build
 	tools/fuzz.sh run $(SECONDS)
+
+# fuzz-python: differential fuzzing for PYTHON_FUZZ_SECONDS: every public function and method
+# of every scenario, called with generated arguments of every type on every backend, must give
+# the spec's answer or raise its exception class (tests/test_differential*.py). Coverage-guided
+# by atheris when it installs (PyPI wheels for CPython 3.11), else random inputs.
+# FUZZ_ARGS: more options of the driver, e.g. FUZZ_ARGS="--json fuzz.json --only words".
+FUZZ_ARGS ?=
+fuzz-python: install
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check 'atheris>=2.3' \
+		|| echo "atheris did not install: random inputs instead"
+	nice -n 10 $(BIN)/python tools/fuzz_python.py --seconds $(PYTHON_FUZZ_SECONDS) $(FUZZ_ARGS)
 
 # The full reference run, with the Rust-native (criterion) times beside the boundaries'.
 bench: bench-native

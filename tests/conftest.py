@@ -18,6 +18,15 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# The long differential run (tests/test_differential*.py, `make fuzz-python`): many examples,
+# the database kept so that a failure found once is replayed by the next plain `pytest`.
+settings.register_profile(
+    "fuzz",
+    max_examples=20_000,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    stateful_step_count=60,
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -16,11 +16,11 @@ pub(crate) mod arrays {
     use pyo3::buffer::PyUntypedBuffer;
     use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
     use pyo3::prelude::*;
-    use pyo3::types::{PyList, PyMemoryView, PyTuple};
+    use pyo3::types::{PyInt, PyList, PyMemoryView, PyString, PyTuple};
 
     use crate::buffer::{ByteOrder, copy_items, readable_in_place};
     use crate::error::PyCoreError;
-    use crate::type_name;
+    use crate::{Given, type_name};
 
     /// The values of an `xs` argument, borrowed from a buffer or owned.
     enum Values {
@@ -189,8 +189,13 @@ pub(crate) mod arrays {
 
     /// The values greater than ``threshold``: a list for a list, an array for a buffer.
     #[pyfunction]
-    fn filter_greater<'py>(xs: &Bound<'py, PyAny>, threshold: f64) -> PyResult<Bound<'py, PyAny>> {
+    fn filter_greater<'py>(
+        xs: &Bound<'py, PyAny>,
+        threshold: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        // `xs` first, then `threshold`, as the spec reads them
         let input = Input::read(xs)?;
+        let threshold: f64 = threshold.extract()?;
         let kept = input.with(|values| core::filter_greater(values, threshold));
         input.result(xs.py(), kept)
     }
@@ -203,16 +208,54 @@ pub(crate) mod arrays {
         input.result(xs.py(), scores)
     }
 
-    /// Checks `n` and `dist` and draws the values, without holding the GIL.
-    fn draw(py: Python<'_>, n: i64, seed: u64, dist: &str) -> PyResult<Vec<f64>> {
-        if n < 0 {
+    /// `value` as an int, through `operator.index` unless it is one (`TypeError` otherwise).
+    fn index<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        if value.is_exact_instance_of::<PyInt>() {
+            return Ok(value.clone());
+        }
+        value
+            .py()
+            .import("operator")?
+            .call_method1("index", (value,))
+    }
+
+    /// Checks `n`, `seed` and `dist` in the spec's order (`check_generate`: both ints' types,
+    /// then `n`'s value, the seed's range, `dist`) and draws the values without the GIL.
+    fn draw(
+        py: Python<'_>,
+        n: &Bound<'_, PyAny>,
+        seed: &Bound<'_, PyAny>,
+        dist: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<f64>> {
+        let (n, seed) = (index(n)?, index(seed)?);
+        if n.lt(0)? {
             return Err(PyValueError::new_err(format!(
                 "generate: n must be >= 0, got {n}"
             )));
         }
-        let count = usize::try_from(n)
-            .map_err(|_| PyOverflowError::new_err(format!("generate: n = {n} is too large")))?;
-        let distribution = core::Distribution::from_name(dist).map_err(PyCoreError::from)?;
+        let count = n
+            .extract::<i64>()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok());
+        let Some(count) = count else {
+            return Err(PyOverflowError::new_err(format!(
+                "generate: n = {n} does not fit a signed 64-bit integer"
+            )));
+        };
+        let Ok(seed) = seed.extract::<u64>() else {
+            return Err(PyOverflowError::new_err(format!(
+                "generate: seed = {seed} is not in 0 .. 2**64 - 1"
+            )));
+        };
+        let Ok(name) = dist.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(format!(
+                "dist must be str, not {}",
+                type_name(dist)
+            )));
+        };
+        // A lone surrogate names no distribution: the spec's ValueError, not an encoding error.
+        let text = name.to_str().unwrap_or("\u{fffd}");
+        let distribution = core::Distribution::from_name(text).map_err(PyCoreError::from)?;
         Ok(py
             .detach(|| core::generate(count, seed, distribution))
             .map_err(PyCoreError::from)?)
@@ -221,25 +264,25 @@ pub(crate) mod arrays {
     /// ``n`` random values as a NumPy float64 array: Rust fills a ``Vec`` that becomes the
     /// array's own memory (no copy, no list).
     #[pyfunction]
-    #[pyo3(signature = (n, seed, dist = "uniform"))]
+    #[pyo3(signature = (n, seed, dist = Given::Default), text_signature = "(n, seed, dist='uniform')")]
     fn generate<'py>(
         py: Python<'py>,
-        n: i64,
-        seed: u64,
-        dist: &str,
+        n: &Bound<'py, PyAny>,
+        seed: &Bound<'py, PyAny>,
+        dist: Given<'py>,
     ) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
-        Ok(draw(py, n, seed, dist)?.into_pyarray(py))
+        Ok(draw(py, n, seed, &dist.or(py, "uniform")?)?.into_pyarray(py))
     }
 
     /// ``n`` random values as a list of floats.
     #[pyfunction]
-    #[pyo3(signature = (n, seed, dist = "uniform"))]
+    #[pyo3(signature = (n, seed, dist = Given::Default), text_signature = "(n, seed, dist='uniform')")]
     fn generate_list<'py>(
         py: Python<'py>,
-        n: i64,
-        seed: u64,
-        dist: &str,
+        n: &Bound<'py, PyAny>,
+        seed: &Bound<'py, PyAny>,
+        dist: Given<'py>,
     ) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, draw(py, n, seed, dist)?)
+        PyList::new(py, draw(py, n, seed, &dist.or(py, "uniform")?)?)
     }
 }

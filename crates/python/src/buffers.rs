@@ -26,7 +26,7 @@ use pyo3::types::{PyString, PyTuple};
 use pyo3::{Bound, ffi};
 
 use crate::error::PyCoreError;
-use crate::{at_least, type_name};
+use crate::{at_least, seed_of, type_name};
 
 /// What makes a buffer again: `n`, the dtype's name and the seed (`__reduce__`'s arguments).
 type Key = (usize, &'static str, u64);
@@ -49,19 +49,6 @@ fn arguments(
     let dtype = Dtype::from_name(text).map_err(PyCoreError::from)?;
     let seed = seed_of(seed)?;
     Ok((count, dtype, seed))
-}
-
-/// The seed as the spec reads it: `operator.index`, then `0 .. 2**64 - 1` (`OverflowError`).
-fn seed_of(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
-    let index = seed
-        .py()
-        .import("operator")?
-        .call_method1("index", (seed,))?;
-    index.extract::<u64>().map_err(|_| {
-        pyo3::exceptions::PyOverflowError::new_err(format!(
-            "seed = {index} is not in 0 .. 2**64 - 1"
-        ))
-    })
 }
 
 /// Makes the values without holding the GIL.

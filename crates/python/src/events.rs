@@ -27,7 +27,7 @@ pub(crate) mod events {
     use pyo3::types::{PyBool, PyByteArray, PyFloat, PyInt, PyList, PyTuple, PyType};
 
     use crate::error::PyCoreError;
-    use crate::{at_least, type_name};
+    use crate::{Given, at_least, type_name};
 
     /// The longest wait of `recv` between two looks at pending signals.
     const SLICE: Duration = Duration::from_millis(50);
@@ -124,19 +124,30 @@ pub(crate) mod events {
     impl PyEventStream {
         #[new]
         #[pyo3(
-            signature = (rate = None, capacity = Capacity(65536), policy = "block", seed = 0, payload = false),
+            signature = (rate = None, capacity = Given::Default, policy = Given::Default, seed = Given::Default, payload = Given::Default),
             text_signature = "(rate=None, capacity=65536, policy='block', seed=0, payload=False)"
         )]
         fn new(
+            py: Python<'_>,
             rate: Option<&Bound<'_, PyAny>>,
-            capacity: Capacity,
-            policy: &str,
-            seed: u64,
-            payload: bool,
+            capacity: Given<'_>,
+            policy: Given<'_>,
+            seed: Given<'_>,
+            payload: Given<'_>,
         ) -> PyResult<Self> {
-            let rate = rate.map(|rate| real(rate, "rate")).transpose()?;
-            let capacity = checked_capacity(capacity)?;
-            let policy = Policy::parse(policy).map_err(PyCoreError::from)?;
+            // Each argument checked whole (type, then value) before the next, as the spec does.
+            let spec = spec(py)?;
+            let rate: Option<f64> = spec.call_method1("check_rate", (rate,))?.extract()?;
+            let capacity = capacity.or(py, 65536_usize)?;
+            let capacity = checked_capacity(&capacity)?;
+            let policy = policy.or(py, "block")?;
+            let policy = checked_policy(spec, &policy)?;
+            let seed: u64 = spec
+                .call_method1("check_seed", (seed.or(py, 0_u64)?,))?
+                .extract()?;
+            let payload: bool = spec
+                .call_method1("check_flag", (payload.or(py, false)?, "payload"))?
+                .extract()?;
             let inner = core::EventStream::synthetic(rate, capacity, policy, seed, payload)
                 .map_err(PyCoreError::from)?;
             Ok(Self { inner })
@@ -145,20 +156,32 @@ pub(crate) mod events {
         /// A stream of the UDP datagrams sent to ``host:port``, bound now.
         #[classmethod]
         #[pyo3(
-            signature = (host, port, capacity = Capacity(65536), policy = "block", payload = false),
+            signature = (host, port, capacity = Given::Default, policy = Given::Default, payload = Given::Default),
             text_signature = "($cls, host, port, capacity=65536, policy='block', payload=False)"
         )]
         fn udp(
             _cls: &Bound<'_, PyType>,
             py: Python<'_>,
-            host: String,
-            port: u16,
-            capacity: Capacity,
-            policy: &str,
-            payload: bool,
+            host: &Bound<'_, PyAny>,
+            port: &Bound<'_, PyAny>,
+            capacity: Given<'_>,
+            policy: Given<'_>,
+            payload: Given<'_>,
         ) -> PyResult<Self> {
-            let capacity = checked_capacity(capacity)?;
-            let policy = Policy::parse(policy).map_err(PyCoreError::from)?;
+            // The spec's checks, in its order: each argument whole before the next.
+            let checked = spec(py)?.call_method1(
+                "check_udp",
+                (
+                    host,
+                    port,
+                    capacity.or(py, 65536_usize)?,
+                    policy.or(py, "block")?,
+                    payload.or(py, false)?,
+                ),
+            )?;
+            let (host, port, capacity, policy, payload): (String, u16, usize, String, bool) =
+                checked.extract()?;
+            let policy = Policy::parse(&policy).map_err(PyCoreError::from)?;
             let inner = py
                 .detach(|| core::EventStream::udp(&host, port, capacity, policy, payload))
                 .map_err(PyCoreError::from)?;
@@ -380,19 +403,15 @@ pub(crate) mod events {
 
     /// `capacity` as the spec checks it: `ValueError` below 1 (however far below),
     /// `OverflowError` from `2**63`, then the core's bound.
-    fn checked_capacity(capacity: Capacity) -> PyResult<usize> {
-        Ok(core::check_capacity(capacity.0).map_err(PyCoreError::from)?)
+    fn checked_capacity(capacity: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let count = at_least(capacity, "capacity", 1)?;
+        Ok(core::check_capacity(count).map_err(PyCoreError::from)?)
     }
 
-    /// A `capacity` argument, read by `at_least` as the spec reads it: `ValueError` however
-    /// far below 1 (an `i64` argument gave `OverflowError` below `-2**63`).
-    pub(crate) struct Capacity(usize);
-
-    impl<'a, 'py> FromPyObject<'a, 'py> for Capacity {
-        type Error = PyErr;
-
-        fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-            at_least(&obj, "capacity", 1).map(Capacity)
-        }
+    /// `policy` as the spec checks it (`TypeError` for a non-str, `ValueError` for another
+    /// name, a lone surrogate included).
+    fn checked_policy(spec: &Bound<'_, PyModule>, policy: &Bound<'_, PyAny>) -> PyResult<Policy> {
+        let name: String = spec.call_method1("check_policy", (policy,))?.extract()?;
+        Ok(Policy::parse(&name).map_err(PyCoreError::from)?)
     }
 }

@@ -29,6 +29,7 @@ const SUBMODULES: &[&str] = &[
     "http",
 ];
 
+use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyInt;
@@ -70,6 +71,47 @@ pub(crate) fn at_least(value: &Bound<'_, PyAny>, name: &str, minimum: i64) -> Py
         )));
     }
     usize::try_from(number).map_err(|_| PyOverflowError::new_err(format!("{name} = {number}")))
+}
+
+/// An argument taken as it comes and checked in the body: an extraction in the signature
+/// would check a later argument's type before an earlier argument's value, where the spec
+/// checks each argument whole, in order. `Default`: the argument was not passed.
+pub(crate) enum Given<'py> {
+    Value(Bound<'py, PyAny>),
+    Default,
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Given<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Self::Value(obj.to_owned()))
+    }
+}
+
+impl<'py> Given<'py> {
+    /// The value passed, or `default` as a Python object.
+    pub(crate) fn or<T: IntoPyObject<'py>>(
+        self,
+        py: Python<'py>,
+        default: T,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Self::Value(value) => Ok(value),
+            Self::Default => default.into_bound_py_any(py),
+        }
+    }
+}
+
+/// A seed as the spec reads it: `operator.index`, then `0 .. 2**64 - 1` (`OverflowError`).
+pub(crate) fn seed_of(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
+    let index = seed
+        .py()
+        .import("operator")?
+        .call_method1("index", (seed,))?;
+    index
+        .extract::<u64>()
+        .map_err(|_| PyOverflowError::new_err(format!("seed = {index} is not in 0 .. 2**64 - 1")))
 }
 
 /// The name of `object`'s type, for error messages (`"object"` if it has none readable).

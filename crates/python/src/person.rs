@@ -31,7 +31,7 @@ pub(crate) mod person {
 
     use super::{ColumnOwner, PayrollIterator};
     use crate::error::PyCoreError;
-    use crate::{at_least, type_name};
+    use crate::{at_least, seed_of, type_name};
 
     type Result<T> = std::result::Result<T, PyCoreError>;
 
@@ -142,6 +142,18 @@ pub(crate) mod person {
             Ok(PyBool::new(py, same).to_owned().into_any())
         }
 
+        /// The negation of ``__eq__``, ``NotImplemented`` included (PyO3's own ``__ne__``
+        /// negates ``self == other`` after the reflected operation: it raises for a NumPy
+        /// array, whose ``==`` is an array).
+        fn __ne__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+            let py = other.py();
+            let Ok(other) = other.cast::<Self>() else {
+                return Ok(py.NotImplemented().into_bound(py));
+            };
+            let same = PyAnyMethods::eq(self.fields(py)?.as_any(), other.get().fields(py)?)?;
+            Ok(PyBool::new(py, !same).to_owned().into_any())
+        }
+
         /// Equal records hash alike: the hash of ``(name, age, salary)``.
         fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
             self.fields(py)?.hash()
@@ -241,8 +253,15 @@ pub(crate) mod person {
 
         /// ``n`` generated persons, the same in every backend for the same ``seed``.
         #[staticmethod]
-        fn generate(py: Python<'_>, n: &Bound<'_, PyAny>, seed: u64) -> PyResult<Self> {
+        fn generate(
+            py: Python<'_>,
+            n: &Bound<'_, PyAny>,
+            seed: &Bound<'_, PyAny>,
+        ) -> PyResult<Self> {
+            // `n` whole, then `seed`, as the spec checks them (a `u64` in the signature would
+            // check the seed first)
             let count = at_least(n, "n", 0)?;
+            let seed = seed_of(seed)?;
             let payroll = py
                 .detach(|| core::Payroll::generate(count, seed))
                 .map_err(PyCoreError::from)?;

@@ -294,6 +294,22 @@ pub(crate) mod words {
             }
         }
 
+        /// The negation of ``__eq__``, ``NotImplemented`` included: PyO3's own ``__ne__``
+        /// would negate ``self == other`` after the reflected operation, and so raise for a
+        /// NumPy array (whose ``==`` is an array) where Python's default gives the array's
+        /// ``!=``.
+        fn __ne__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+            let py = other.py();
+            match other.cast::<Self>() {
+                Ok(other) => Ok(
+                    pyo3::types::PyBool::new(py, self.inner != other.borrow().inner)
+                        .to_owned()
+                        .into_any(),
+                ),
+                Err(_) => Ok(py.NotImplemented().into_bound(py)),
+            }
+        }
+
         fn __repr__(&self) -> PyResult<String> {
             Ok(format!(
                 "WordCounts({} words, {} in all)",
@@ -549,12 +565,19 @@ pub(crate) mod words {
         /// as Python unpacks four names, the pairs, then each counter.
         fn __setstate__(this: &Bound<'_, Self>, state: &Bound<'_, PyAny>) -> PyResult<()> {
             let mut parts = Vec::with_capacity(4);
-            for part in state.try_iter().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "cannot unpack non-iterable {} object",
-                    type_name(state)
-                ))
-            })? {
+            // Python's unpacking: TypeError for a non-iterable; an error of the object's own
+            // `__iter__` (a RuntimeError...) stays what it is
+            let iterator = state.try_iter().map_err(|error| {
+                if error.is_instance_of::<PyTypeError>(state.py()) {
+                    PyTypeError::new_err(format!(
+                        "cannot unpack non-iterable {} object",
+                        type_name(state)
+                    ))
+                } else {
+                    error
+                }
+            })?;
+            for part in iterator {
                 parts.push(part?);
                 if parts.len() > 4 {
                     return Err(PyValueError::new_err(

@@ -85,6 +85,8 @@ def as_f64(value: object, name: str) -> float:
     if isinstance(value, float):
         return float.__float__(value)
     kind = type(value)
+    if isinstance(value, str | bytes):  # NumPy's str_ and bytes_ have a __float__ that parses
+        raise TypeError(f"{name} must be a real number, not {kind.__name__}")
     if hasattr(kind, "__float__"):  # str and bytes have none: float("1") parses, we don't
         return float(value)  # type: ignore[arg-type]
     if hasattr(kind, "__index__"):

@@ -218,6 +218,8 @@ def parse_datagram(data: bytes, payload: bool) -> Event | None:
 def _real(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{name} must be None or a real number, not {type(value).__name__}")
+    if isinstance(value, float):  # the value it holds, as PyFloat_AsDouble reads it: a
+        return float.__float__(value)  # subclass's own __float__ takes no part
     return float(value)
 
 

@@ -35,6 +35,10 @@ NaN and infinities
     of its products is NaN (a NaN operand, or ``0 * inf``) or when products of both infinite
     signs meet; otherwise it is ``+inf`` or ``-inf`` when a product is. A sum of finite
     products that overflows is ``inf`` in some orders and finite in others: not specified.
+    Nor is an entry with a product of two finite operands beyond ``T``'s range
+    (:func:`unspecified`): a separate multiply rounds that product to an infinity, a fused
+    multiply-add keeps it exact, so ``1 * -inf + 1e300 * 1e300`` is NaN in one kernel and
+    ``-inf`` in the other; the bound and the rules above hold for every other entry.
 
 The product itself is NumPy's ``matmul`` (OpenBLAS here): a product in pure Python takes
 minutes at ``n = 1024``, too slow for the reference every benchmark checks against.
@@ -165,6 +169,23 @@ def tolerance(a: object, b: object, dtype: Any) -> numpy.ndarray:
     with numpy.errstate(all="ignore"):
         scale = numpy.nan_to_num(left @ right, nan=math.inf)
     return 2.0 * ((k + 1) * float(info.eps) * scale + k * float(info.smallest_subnormal))
+
+
+def unspecified(a: object, b: object) -> numpy.ndarray:
+    """The entries of ``a @ b`` the spec leaves free (a bool array of the result's shape):
+    those with a product of two finite operands that overflows the result's type."""
+    left, right = as_matrix(a, "a"), as_matrix(b, "b")
+    check_shapes(left, right)
+    dtype = result_dtype(left, right)
+    with numpy.errstate(all="ignore"):
+        left = numpy.abs(left.astype(dtype))
+        right = numpy.abs(right.astype(dtype))
+        left[~numpy.isfinite(left)] = 0
+        right[~numpy.isfinite(right)] = 0
+        free = numpy.zeros((left.shape[0], right.shape[1]), dtype=bool)
+        for p in range(left.shape[1]):
+            free |= numpy.isinf(numpy.multiply.outer(left[:, p], right[p, :]))
+    return free
 
 
 def triple_loop(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:

@@ -110,11 +110,19 @@ def agrees(kind: str) -> Callable[[object, object], bool]:
     return compare
 
 
-def within(result: numpy.ndarray, expected: numpy.ndarray, bound: numpy.ndarray) -> bool:
+def within(
+    result: numpy.ndarray,
+    expected: numpy.ndarray,
+    bound: numpy.ndarray,
+    free: numpy.ndarray | None = None,
+) -> bool:
     """NaN where ``expected`` is NaN, the same infinity where it is infinite, and every other
-    entry within ``bound`` of it."""
+    entry within ``bound`` of it; entries where ``free`` is true (the spec leaves them
+    unspecified: :func:`ffibench.pure.matmul.unspecified`) are not compared."""
     ours = result.astype(numpy.float64)
     theirs = expected.astype(numpy.float64)
+    if free is not None and free.any():
+        ours, theirs, bound = ours[~free], theirs[~free], bound[~free]
     nan = numpy.isnan(theirs)
     if not numpy.array_equal(numpy.isnan(ours), nan):
         return False

@@ -123,6 +123,15 @@ class PersonMethods:
         if struct is not None:
             self._free_struct(struct)
 
+    @classmethod
+    def _backend_class(cls) -> type:
+        """This backend's Person: the class that derives from :class:`PersonMethods` (a
+        user's subclass derives from it)."""
+        for kind in cls.__mro__:
+            if PersonMethods in kind.__bases__:
+                return kind
+        return cls
+
     def _live(self) -> Any:
         """The struct, or ``ReferenceError`` once freed. Call with ``_lock`` held."""
         struct = self._struct  # type: ignore[attr-defined]
@@ -140,7 +149,9 @@ class PersonMethods:
 
     def __eq__(self, other: object) -> bool:
         # This backend's persons (subclasses included) only, as the spec's isinstance check.
-        if not (isinstance(other, type(self)) or isinstance(self, type(other))):
+        # (``isinstance(self, type(other))`` held for any ``other`` of a base of Person,
+        # ``object()`` included, which then had no fields: AttributeError.)
+        if not isinstance(other, self._backend_class()):
             return NotImplemented
         theirs: Any = other
         return (self.age, self.salary, self.name) == (theirs.age, theirs.salary, theirs.name)

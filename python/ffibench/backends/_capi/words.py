@@ -52,12 +52,17 @@ def encode_all(
 ) -> tuple[bytes, array.array[int], int]:
     """``items`` as one UTF-8 buffer, the byte length of each, and their number; ``check``
     (the spec's ``check_word`` or ``check_key``) gives the spec's error for a bad item."""
-    values = items if isinstance(items, list | tuple) else list(items)
-    try:
-        # One C loop; a non-str fails it (a str subclass is encoded as the text it holds)
-        encoded = list(map(str.encode, values))
-    except TypeError:
-        encoded = [encode(item, check) for item in values]  # the spec's message
+    if isinstance(items, list | tuple):
+        try:
+            # One C loop; a non-str fails it (a str subclass is encoded as the text it holds)
+            encoded = list(map(str.encode, items))
+        except TypeError:
+            encoded = [encode(item, check) for item in items]  # the spec's message
+    else:
+        # Any other iterable is checked item by item as it is read, as the spec reads it: a
+        # bad item raises before the iterator is asked for the next (whose own error, had it
+        # been drained first, would have won)
+        encoded = [encode(item, check) for item in items]
     return b"".join(encoded), array.array("Q", map(len, encoded)), len(encoded)
 
 

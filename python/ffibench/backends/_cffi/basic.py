@@ -3,8 +3,10 @@
 cffi checks integer ranges (``OverflowError``) and float arguments itself, but it takes any
 object with ``__int__`` as an integer (``Decimal("1.5")`` would become 1) and 0 and 1 as
 booleans, so integer arguments go through ``operator.index`` and booleans through the spec's
-check first. Strings go in as UTF-8 bytes plus a length; a returned string is copied into a
-Python ``str`` and freed at once.
+check first. Where a call fails, a function of several arguments runs the spec's checks in the
+spec's order, so that the first wrong argument decides the exception, as everywhere else.
+Strings go in as UTF-8 bytes plus a length; a returned string is copied into a Python ``str``
+and freed at once.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from operator import index
 
 from ffibench.backends._capi import utf8
-from ffibench.pure.basic import as_bool
+from ffibench.pure.basic import as_bool, as_f64, as_i64
 
 from ._calls import BOOL_OUT, DOUBLE_OUT, INT64_OUT, call, text
 from ._library import lib
@@ -25,7 +27,15 @@ def identity(x: int) -> int:
 
 def add(a: int, b: int) -> int:
     """Return ``a + b`` (see :func:`ffibench.pure.basic.add`)."""
-    return call(lib.ffibench_basic_add, INT64_OUT, index(a), index(b))
+    try:
+        return call(lib.ffibench_basic_add, INT64_OUT, index(a), index(b))
+    except Exception:
+        # Both arguments are converted before cffi checks either's range, so a later
+        # argument's TypeError could win over an earlier one's OverflowError: the spec's
+        # checks, in its order, say which error is due (off the fast path).
+        as_i64(a, "a")
+        as_i64(b, "b")
+        raise
 
 
 def fib(n: int) -> int:
@@ -41,7 +51,15 @@ def count_primes(limit: int) -> int:
 def compound_interest(principal: float, rate: float, years: float, periods: int) -> float:
     """Return the compounded amount (see :func:`ffibench.pure.basic.compound_interest`)."""
     function = lib.ffibench_basic_compound_interest
-    return call(function, DOUBLE_OUT, principal, rate, years, index(periods))
+    try:
+        return call(function, DOUBLE_OUT, principal, rate, years, index(periods))
+    except Exception:
+        # ``index(periods)`` runs before cffi converts the floats: the spec's order decides
+        as_f64(principal, "principal")
+        as_f64(rate, "rate")
+        as_f64(years, "years")
+        as_i64(periods, "periods")
+        raise
 
 
 def projectile_range(speed: float, angle_deg: float) -> float:
