@@ -190,7 +190,10 @@ def test_a_start_interrupted_after_the_fork_leaves_no_process() -> None:
             original()
 
         processes._die_with_parent = slow_exec
-        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        # To the main thread itself: os.kill may deliver it to the timer's thread, and the
+        # main thread's wait for the exec would then not be interrupted.
+        main = threading.main_thread().ident
+        threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT)).start()
         try:
             with processes.spawn([sys.executable, "-c", "import time; time.sleep(60)", marker]):
                 print("started")

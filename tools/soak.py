@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import re
@@ -320,15 +319,10 @@ def axum_server() -> Iterator[tuple[subprocess.Popen[str], int]]:
 
 
 def _request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        raw = response.read()
-        return response.status, (json.loads(raw) if raw else None)
-    finally:
-        connection.close()
+    """One request on a connection of its own, as the http scenario checks its servers."""
+    from ffibench.scenarios.http import request
+
+    return request(f"http://127.0.0.1:{port}", method, path, body)
 
 
 def _wrk(port: int, seconds: float, connections: int, window: int, directory: Path) -> str:
