@@ -123,6 +123,10 @@ soak: install
 lint: install
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	@# the fuzz crate is a workspace of its own (fuzz/), checked with the cfg its targets need
+	cargo fmt --manifest-path fuzz/Cargo.toml --all --check
+	RUSTFLAGS="--cfg fuzzing" cargo clippy --manifest-path fuzz/Cargo.toml --all-targets \
+		--target-dir target/fuzz-lint -- -D warnings
 	$(BIN)/ruff check python tests tools build_backend
 	$(BIN)/ruff format --check python tests tools build_backend
 	$(BIN)/mypy
@@ -130,6 +134,7 @@ lint: install
 
 format: install
 	cargo fmt --all
+	cargo fmt --manifest-path fuzz/Cargo.toml --all
 	$(BIN)/ruff format python tests tools build_backend
 	$(BIN)/ruff check --fix python tests tools build_backend
 

@@ -32,7 +32,8 @@ fuzz_target!(|data: &[u8]| {
     let expected = refused.unwrap_or(Status::Ok);
 
     type Strings = unsafe extern "C" fn(*const std::ffi::c_char, usize, *mut FfiString) -> Status;
-    let strings: [(&str, Strings, fn(&str) -> String); 2] = [
+    type StringCase = (&'static str, Strings, fn(&str) -> String);
+    let strings: [StringCase; 2] = [
         ("reverse", capi::ffibench_basic_reverse, basic::reverse),
         ("to_upper", capi::ffibench_basic_to_upper, basic::to_upper),
     ];
@@ -53,7 +54,8 @@ fuzz_target!(|data: &[u8]| {
     }
 
     type Counts = unsafe extern "C" fn(*const std::ffi::c_char, usize, *mut i64) -> Status;
-    let counts: [(&str, Counts, fn(&str) -> usize); 2] = [
+    type CountCase = (&'static str, Counts, fn(&str) -> usize);
+    let counts: [CountCase; 2] = [
         (
             "count_vowels",
             capi::ffibench_basic_count_vowels,
