@@ -190,6 +190,9 @@ def test_a_start_interrupted_after_the_fork_leaves_no_process() -> None:
             original()
 
         processes._die_with_parent = slow_exec
+        # Python leaves SIGINT ignored when it starts with it ignored, as a job started in
+        # the background by a non-interactive shell does (CI's, say): make Ctrl-C raise.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         # To the main thread itself: os.kill may deliver it to the timer's thread, and the
         # main thread's wait for the exec would then not be interrupted.
         main = threading.main_thread().ident
