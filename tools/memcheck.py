@@ -382,6 +382,23 @@ def rss_child(subject_name: str, backend: str, calls: int, samples: int) -> dict
     }
 
 
+def _fresh_run(mode: str, name: str, backend: str, argument: str) -> dict[str, Any] | None:
+    """One check of ``name`` in ``backend`` in a fresh interpreter (this file in ``mode``): its
+    JSON answer, or ``None`` after printing why the process failed."""
+    done = subprocess.run(
+        [sys.executable, __file__, mode, name, backend, argument],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        print(f"{name:<14} {backend:<9} FAILED (exit {done.returncode}): {lines[-1:]}")
+        return None
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
 def run_rss(subjects: list[str], backends: list[str], calls: int, bound_kib: int) -> int:
     print(f"{calls:,} calls per object; drift = RSS at the end - RSS after the first tenth")
     print(
@@ -391,18 +408,10 @@ def run_rss(subjects: list[str], backends: list[str], calls: int, bound_kib: int
     failed = 0
     for name in subjects:
         for backend in backends:
-            done = subprocess.run(
-                [sys.executable, __file__, "_rss", name, backend, str(calls)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode != 0:
+            result = _fresh_run("_rss", name, backend, str(calls))
+            if result is None:
                 failed += 1
-                print(f"{name:<14} {backend:<9} FAILED (exit {done.returncode}): "
-                      f"{done.stderr.strip().splitlines()[-1:]}")  # fmt: skip
                 continue
-            result = json.loads(done.stdout)
             if not result["applies"]:
                 print(f"{name:<14} {backend:<9} {'not applicable':>9}")
                 continue
@@ -806,18 +815,10 @@ def run_threads(subjects: list[str], backends: list[str], seconds: float) -> int
     failed = 0
     for name in subjects:
         for backend in backends:
-            done = subprocess.run(
-                [sys.executable, __file__, "_threads", name, backend, str(seconds)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode != 0:
+            result = _fresh_run("_threads", name, backend, str(seconds))
+            if result is None:
                 failed += 1
-                lines = done.stderr.strip().splitlines()
-                print(f"{name:<14} {backend:<9} FAILED (exit {done.returncode}): {lines[-1:]}")
                 continue
-            result = json.loads(done.stdout)
             if not result["applies"]:
                 print(f"{name:<14} {backend:<9} not applicable")
                 continue
