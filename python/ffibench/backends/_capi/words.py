@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import array
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -43,6 +44,7 @@ __all__ = [
     "WordCountsMethods",
     "encode",
     "encode_all",
+    "filesystem_bytes",
     "split",
 ]
 
@@ -73,6 +75,15 @@ def encode(value: object, check: Callable[[object], str]) -> bytes:
     if type(value) is str:
         return value.encode()
     return utf8(check(value))
+
+
+def filesystem_bytes(name: str | bytes) -> bytes:
+    """``name`` (from ``os.fspath``) as the bytes ``open`` passes the OS: the filesystem encoding
+    with its error handler, through ``str.encode`` itself, as ``utf8`` does, so a str subclass
+    cannot name another file with its own ``encode`` (``os.fsencode`` would call it)."""
+    if isinstance(name, str):
+        return str.encode(name, sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+    return bytes(memoryview(name))
 
 
 def split(blob: bytes, lengths: Iterable[int]) -> list[Any]:
@@ -239,7 +250,7 @@ class WordCountsMethods(_Owner):
     def from_file(cls, path: str | os.PathLike[str]) -> Any:
         """The counts of the words of a UTF-8 file, read in chunks by the library."""
         name = check_path(path)
-        return cls._adopt(cls.lib.counts_from_file(os.fsencode(name), name))
+        return cls._adopt(cls.lib.counts_from_file(filesystem_bytes(name), name))
 
     @classmethod
     def _from_items(cls, items: Iterable[tuple[str, int]]) -> Any:
