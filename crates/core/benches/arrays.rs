@@ -15,7 +15,7 @@ use ffibench_core::arrays;
 
 /// Every size of the Python registry's full run (`FINE_SIZES`, `SIZES` and the lists' in
 /// `python/ffibench/scenarios/arrays.py`).
-const SIZES: [usize; 7] = [10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+const SIZES: [usize; 6] = [10, 100, 1_000, 100_000, 1_000_000, 10_000_000];
 /// The threshold of `filter_greater` (`THRESHOLD` there).
 const THRESHOLD: f64 = 0.5;
 
@@ -82,7 +82,7 @@ fn statistics(c: &mut Criterion) {
 }
 
 /// Sizes of the generators (`GENERATE_SIZES` in the Python registry).
-const GENERATE_SIZES: [usize; 5] = [10, 1_000, 100_000, 1_000_000, 10_000_000];
+const GENERATE_SIZES: [usize; 4] = [10, 1_000, 100_000, 1_000_000];
 
 fn generators(c: &mut Criterion) {
     let mut group = c.benchmark_group("arrays");
