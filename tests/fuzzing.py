@@ -18,7 +18,7 @@ import array
 import json
 import math
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -131,6 +131,50 @@ class BadIndex:
 
     def __repr__(self) -> str:
         return "BadIndex()"
+
+
+class LyingStr(str):
+    """A str subclass equal to everything, whose ``__str__`` says \"lie\" (the text counts)."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+    __hash__ = str.__hash__
+
+    def __str__(self) -> str:
+        return "lie"
+
+
+class FlipIndex:
+    """``__index__`` is 5 the first time and 2**63 after: a backend that converts an argument
+    twice sees another value than the spec, which converts it once."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __index__(self) -> int:
+        self.calls += 1
+        return 5 if self.calls == 1 else 2**63
+
+    def __repr__(self) -> str:
+        return "FlipIndex()"
+
+
+class OnceList(list):  # type: ignore[type-arg]
+    """A list subclass whose ``__iter__`` raises ``RuntimeError`` when called a second time."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        super().__init__(items)
+        self.iterated = False
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.iterated:
+            raise RuntimeError("iterated twice")
+        self.iterated = True
+        return super().__iter__()
 
 
 class RaisingIndex:

@@ -164,6 +164,28 @@ def test_a_list_subclass_is_read_through_its_iterator(backend: ffibench.Backend)
     assert backend.arrays.filter_greater(xs, 1.5) == [2.0, 2.0, 4.0, 4.0]
 
 
+@pytest.mark.parametrize("kind", ["numpy", "array"])
+def test_a_threshold_that_writes_to_the_buffer_comes_after_its_values(
+    rust_backend: ffibench.Backend, kind: str
+) -> None:
+    """The spec reads the values before the threshold, whose ``__float__`` may write to them:
+    a buffer read in place is copied first when the threshold is not a float (a review found
+    every Rust backend reading the written value)."""
+
+    def run(filter_greater: Any) -> list[float]:
+        xs = np.array([1.0, 2.0, 3.0]) if kind == "numpy" else array.array("d", [1.0, 2.0, 3.0])
+
+        class Writes:
+            def __float__(self) -> float:
+                xs[0] = 100.0
+                return 2.5
+
+        return list(filter_greater(xs, Writes()))
+
+    assert run(spec.filter_greater) == [3.0]
+    assert run(rust_backend.arrays.filter_greater) == [3.0]
+
+
 def test_the_c_abi_refuses_a_misaligned_pointer() -> None:
     # The wrappers never pass one (they copy), so call the library directly: a status, no read.
     from ffibench.backends.cffi_abi._library import ffi, lib

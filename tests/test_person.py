@@ -738,6 +738,42 @@ def test_a_subclass_instance_compares_as_in_the_spec(backend: ffibench.Backend) 
     assert base(*ADA) == derived(*ADA)
 
 
+def test_an_argument_may_use_its_payroll_while_it_is_read() -> None:
+    """An index's ``__index__`` and a raise's ``__float__`` run before the table is borrowed, so
+    they may append to it, copy it or read its length, as they may in the spec; the index is
+    checked against the length before it was read (a review found PyO3's "Already borrowed")."""
+
+    def calls(module: Any) -> list[Any]:
+        table = module.Payroll.generate(2, 1)
+        appended = module.Person("X", 1, 1.0)
+
+        class Appends:
+            def __index__(self) -> int:
+                table.append(appended)
+                return 0
+
+        class Length:
+            def __index__(self) -> int:
+                return len(table)
+
+        class Copies:
+            def __float__(self) -> float:
+                copy.copy(table)
+                return 10.0
+
+        got = [outcome(lambda: record(table[Appends()])), outcome(lambda: table[Length()])]
+        got.append(outcome(lambda: table.give_raise(1.0, Length())))
+        got.append(outcome(lambda: table.give_raise(Copies(), 0)))
+        return [*got, len(table), [record(p) for p in table]]
+
+    expected = calls(spec)
+    assert expected[1][0] == "raises" and expected[1][1] is IndexError
+    for name in ffibench.BACKENDS:
+        got = calls(ffibench.backend(name).person)
+        assert got[:4] == expected[:4], name
+        assert got[4] == expected[4] and same_records(got[5], expected[5]), name
+
+
 def test_append_works_again_once_every_view_is_gone(rust_backend: ffibench.Backend) -> None:
     module = rust_backend.person
     payroll = module.Payroll.generate(10, 5)

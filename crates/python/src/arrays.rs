@@ -16,7 +16,7 @@ pub(crate) mod arrays {
     use pyo3::buffer::PyUntypedBuffer;
     use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
     use pyo3::prelude::*;
-    use pyo3::types::{PyInt, PyList, PyMemoryView, PyString, PyTuple};
+    use pyo3::types::{PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple};
 
     use crate::buffer::{ByteOrder, copy_items, readable_in_place};
     use crate::error::PyCoreError;
@@ -139,6 +139,19 @@ pub(crate) mod arrays {
             }
         }
 
+        /// The values copied out of a buffer read in place: Python code that runs after the
+        /// read (an argument's `__float__`) can then not change what the work reads, as the
+        /// spec's values are read before its next argument.
+        fn detached(self) -> Self {
+            if matches!(self.values, Values::InPlace(_)) {
+                return Self {
+                    values: Values::Owned(self.with(<[f64]>::to_vec)),
+                    is_buffer: self.is_buffer,
+                };
+            }
+            self
+        }
+
         /// `values` as this input's kind of result: a list, or a NumPy array.
         fn result<'py>(&self, py: Python<'py>, values: Vec<f64>) -> PyResult<Bound<'py, PyAny>> {
             if self.is_buffer {
@@ -193,8 +206,12 @@ pub(crate) mod arrays {
         xs: &Bound<'py, PyAny>,
         threshold: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        // `xs` first, then `threshold`, as the spec reads them
+        // `xs` first, then `threshold`, as the spec reads them; a threshold that is not a
+        // float or an int runs Python code (`__float__`), which may write to `xs`
         let input = Input::read(xs)?;
+        let plain = threshold.is_exact_instance_of::<PyFloat>()
+            || threshold.is_exact_instance_of::<PyInt>();
+        let input = if plain { input } else { input.detached() };
         let threshold: f64 = threshold.extract()?;
         let kept = input.with(|values| core::filter_greater(values, threshold));
         input.result(xs.py(), kept)

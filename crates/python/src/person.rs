@@ -273,8 +273,11 @@ pub(crate) mod person {
         }
 
         /// A copy of the person at ``index`` (negative from the end); ``IndexError`` outside.
-        fn __getitem__(&self, index: &Bound<'_, PyAny>) -> PyResult<PyPerson> {
-            let length = self.inner.len();
+        fn __getitem__(this: &Bound<'_, Self>, index: &Bound<'_, PyAny>) -> PyResult<PyPerson> {
+            // The length before the index is read, as the spec's `resolve_index(index,
+            // len(...))`; the table is not borrowed while the index's `__index__` runs (it may
+            // use this payroll), only for the Rust work after.
+            let length = this.try_borrow()?.inner.len();
             let out_of_range = || {
                 PyIndexError::new_err(format!(
                     "payroll index {index} out of range for {length} persons"
@@ -295,10 +298,13 @@ pub(crate) mod person {
             } else {
                 Some(offset)
             };
-            resolved
-                .and_then(|at| self.inner.get(at))
-                .map(|inner| PyPerson { inner })
-                .ok_or_else(out_of_range)
+            // In range of the length read first, as the spec checks it, whatever `__index__`
+            // appended since.
+            let at = resolved
+                .filter(|&at| at < length)
+                .ok_or_else(out_of_range)?;
+            let inner = this.try_borrow()?.inner.get(at).ok_or_else(out_of_range)?;
+            Ok(PyPerson { inner })
         }
 
         fn __iter__(this: Bound<'_, Self>) -> PyResult<PayrollIterator> {
@@ -388,8 +394,14 @@ pub(crate) mod person {
         }
 
         /// Raise the salary of everyone aged ``min_age`` or more by ``percent``; how many.
-        fn give_raise(&mut self, percent: f64, min_age: i64) -> Result<usize> {
-            Ok(self.inner.give_raise(percent, min_age)?)
+        fn give_raise(this: &Bound<'_, Self>, percent: f64, min_age: i64) -> PyResult<usize> {
+            // The arguments are converted before the table is borrowed: their `__float__` and
+            // `__index__` may use this payroll (a copy, its length), as they may in the spec.
+            Ok(this
+                .try_borrow_mut()?
+                .inner
+                .give_raise(percent, min_age)
+                .map_err(PyCoreError::from)?)
         }
 
         /// Copies of the ``k`` best-paid persons, best first; ties keep table order.

@@ -55,6 +55,8 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
+from ffibench.pure.basic import shown_int
+
 __all__ = [
     "DISTRIBUTIONS",
     "PAIRWISE_BLOCK",
@@ -307,13 +309,16 @@ def check_generate(n: object, seed: object, dist: object) -> tuple[int, int, str
     count = operator.index(n)  # type: ignore[arg-type]
     stream = operator.index(seed)  # type: ignore[arg-type]
     if count < 0:
-        raise ValueError(f"generate: n must be >= 0, got {count}")
+        raise ValueError(f"generate: n must be >= 0, got {shown_int(count)}")
     if count > 2**63 - 1:
-        raise OverflowError(f"generate: n = {count} does not fit a signed 64-bit integer")
+        raise OverflowError(
+            f"generate: n = {shown_int(count)} does not fit a signed 64-bit integer"
+        )
     if not 0 <= stream <= _MASK:
-        raise OverflowError(f"generate: seed = {stream} is not in 0 .. 2**64 - 1")
+        raise OverflowError(f"generate: seed = {shown_int(stream)} is not in 0 .. 2**64 - 1")
     if not isinstance(dist, str):
         raise TypeError(f"dist must be str, not {type(dist).__name__}")
+    dist = str.__str__(dist)  # a subclass's text, whatever its __eq__ and __str__ say
     if dist not in DISTRIBUTIONS:
         raise ValueError(f"dist must be one of {', '.join(DISTRIBUTIONS)}, not {dist!r}")
     return count, stream, dist
@@ -331,7 +336,7 @@ def generate_list(n: int, seed: int, dist: str = "uniform") -> list[float]:
     try:
         values = [0.0] * count  # MemoryError when it cannot be allocated
     except OverflowError:  # beyond sys.maxsize: out of memory all the same
-        raise MemoryError(f"generate: cannot allocate {count} values") from None
+        raise MemoryError(f"generate: cannot allocate {shown_int(count)} values") from None
     if kind == "uniform":
         for index in range(count):
             values[index] = uniform(stream, index)
@@ -358,7 +363,7 @@ def generate(n: int, seed: int, dist: str = "uniform") -> Any:
 
     count, stream, kind = check_generate(n, seed, dist)
     if count > sys.maxsize // 8:  # NumPy says ValueError ("too big"); it is out of memory
-        raise MemoryError(f"generate: cannot allocate {count} values")
+        raise MemoryError(f"generate: cannot allocate {shown_int(count)} values")
     out = numpy.empty(count, dtype=numpy.float64)  # MemoryError when it cannot be allocated
     out[:] = generate_list(count, stream, kind)
     return out

@@ -66,6 +66,14 @@ __all__ = [
 # -- argument checks shared with the ctypes and cffi wrappers ------------------------------------
 
 
+def shown_int(number: int) -> str:
+    """``number`` for a message: its digits, or its size past 2048 bits (617 digits, below the
+    least limit Python may set on converting an int to text, whose ``ValueError`` would
+    otherwise replace the error being raised)."""
+    bits = number.bit_length()
+    return str(number) if bits <= 2048 else f"an int of {bits} bits"
+
+
 def as_i64(value: object, name: str) -> int:
     """Return ``value`` as a plain int in the signed 64-bit range, or raise as the spec says."""
     try:
@@ -73,7 +81,7 @@ def as_i64(value: object, name: str) -> int:
     except TypeError:
         raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
     if not I64_MIN <= number <= I64_MAX:
-        raise OverflowError(f"{name} = {number} is out of the signed 64-bit range")
+        raise OverflowError(f"{name} = {shown_int(number)} is out of the signed 64-bit range")
     return number
 
 
@@ -159,7 +167,7 @@ def fib(n: int) -> int:
     """
     n = as_i64(n, "n")
     if n < 0:
-        raise ValueError(f"fib: n must be >= 0, got {n}")
+        raise ValueError(f"fib: n must be >= 0, got {shown_int(n)}")
     if n == 0:
         return 0
     previous, current = 0, 1
@@ -196,7 +204,7 @@ def count_primes(limit: int) -> int:
 
 def _check_sieve_limit(limit: int) -> None:
     if limit < 0:
-        raise ValueError(f"count_primes: limit must be >= 0, got {limit}")
+        raise ValueError(f"count_primes: limit must be >= 0, got {shown_int(limit)}")
     if limit > COUNT_PRIMES_MAX_LIMIT:
         raise ValueError(
             f"count_primes: limit {limit} is above the largest sieve, {COUNT_PRIMES_MAX_LIMIT}"
@@ -240,7 +248,7 @@ def compound_interest(principal: float, rate: float, years: float, periods: int)
     years = as_f64(years, "years")
     periods = as_i64(periods, "periods")
     if periods < 1:
-        raise ValueError(f"compound_interest: periods must be >= 1, got {periods}")
+        raise ValueError(f"compound_interest: periods must be >= 1, got {shown_int(periods)}")
     count = float(periods)
     return principal * _pow(1.0 + rate / count, count * years)
 

@@ -58,6 +58,8 @@ from typing import Any
 
 import numpy
 
+from ffibench.pure.basic import shown_int
+
 __all__ = [
     "DTYPES",
     "Buffer",
@@ -89,9 +91,9 @@ def check(n: object, dtype: object, seed: object) -> tuple[int, str, int]:
     cffi wrappers, so that every backend words its errors alike)."""
     count = operator.index(n)  # type: ignore[arg-type]
     if count < 0:
-        raise ValueError(f"n must be >= 0, got {count}")
+        raise ValueError(f"n must be >= 0, got {shown_int(count)}")
     if count > 2**63 - 1:
-        raise OverflowError(f"n = {count} does not fit a signed 64-bit integer")
+        raise OverflowError(f"n = {shown_int(count)} does not fit a signed 64-bit integer")
     if dtype is None:
         dtype = "float64"
     if not isinstance(dtype, str):
@@ -101,9 +103,9 @@ def check(n: object, dtype: object, seed: object) -> tuple[int, str, int]:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
     stream = 0 if seed is None else operator.index(seed)  # type: ignore[arg-type]
     if not 0 <= stream <= _MASK:
-        raise OverflowError(f"seed = {stream} is not in 0 .. 2**64 - 1")
+        raise OverflowError(f"seed = {shown_int(stream)} is not in 0 .. 2**64 - 1")
     if count > sys.maxsize // ITEMSIZE[dtype]:
-        raise MemoryError(f"cannot allocate {count} values of {dtype}")
+        raise MemoryError(f"cannot allocate {shown_int(count)} values of {dtype}")
     return count, dtype, stream
 
 

@@ -108,6 +108,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ffibench.pure.arrays import draw
+from ffibench.pure.basic import shown_int
 
 __all__ = [
     "FIELDS",
@@ -154,9 +155,9 @@ def check_generate(size: object, seed: object) -> tuple[int, int]:
     count = operator.index(size)  # type: ignore[arg-type]
     stream = operator.index(seed)  # type: ignore[arg-type]
     if not 0 <= count <= MAX_SIZE:
-        raise ValueError(f"generate: size must be in 0 .. {MAX_SIZE}, got {count}")
+        raise ValueError(f"generate: size must be in 0 .. {MAX_SIZE}, got {shown_int(count)}")
     if not 0 <= stream <= _MASK:
-        raise OverflowError(f"generate: seed = {stream} is not in 0 .. 2**64 - 1")
+        raise OverflowError(f"generate: seed = {shown_int(stream)} is not in 0 .. 2**64 - 1")
     return count, stream
 
 

@@ -95,6 +95,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ffibench.pure.arrays import draw, uniform
+from ffibench.pure.basic import shown_int
 
 __all__ = [
     "CAPACITY_MAX",
@@ -239,9 +240,9 @@ def check_count(value: object, name: str, least: int) -> int:
     """An int of at least ``least``: ``ValueError`` below, ``OverflowError`` from ``2**63``."""
     number = operator.index(value)  # type: ignore[arg-type]
     if number < least:
-        raise ValueError(f"{name} must be >= {least}, not {number}")
+        raise ValueError(f"{name} must be >= {least}, not {shown_int(number)}")
     if number >= 2**63:
-        raise OverflowError(f"{name} = {number} does not fit a signed 64-bit integer")
+        raise OverflowError(f"{name} = {shown_int(number)} does not fit a signed 64-bit integer")
     return number
 
 
@@ -249,7 +250,7 @@ def check_capacity(capacity: object) -> int:
     """A queue's capacity, 1 to :data:`CAPACITY_MAX`."""
     number = check_count(capacity, "capacity", 1)
     if number > CAPACITY_MAX:
-        raise ValueError(f"capacity must be in 1 ..= {CAPACITY_MAX}, not {number}")
+        raise ValueError(f"capacity must be in 1 ..= {CAPACITY_MAX}, not {shown_int(number)}")
     return number
 
 
@@ -257,16 +258,17 @@ def check_policy(policy: object) -> str:
     """``"block"`` or ``"drop"``."""
     if not isinstance(policy, str):
         raise TypeError(f"policy must be str, not {type(policy).__name__}")
+    policy = str.__str__(policy)  # a subclass's text, whatever its __eq__ and __str__ say
     if policy not in POLICIES:
         raise ValueError(f"policy must be 'block' or 'drop', not {policy!r}")
-    return str(policy)
+    return policy
 
 
 def check_seed(seed: object) -> int:
     """A seed, 0 to ``2**64 - 1``."""
     number = operator.index(seed)  # type: ignore[arg-type]
     if not 0 <= number <= _U64:
-        raise OverflowError(f"seed = {number} is not in 0 .. 2**64 - 1")
+        raise OverflowError(f"seed = {shown_int(number)} is not in 0 .. 2**64 - 1")
     return number
 
 
@@ -294,7 +296,7 @@ def check_port(port: object) -> int:
     """A port, 0 to 65535 (``OverflowError`` outside, as ``socket.bind`` says)."""
     number = operator.index(port)  # type: ignore[arg-type]
     if not 0 <= number <= 65535:
-        raise OverflowError(f"port must be 0-65535, not {number}")
+        raise OverflowError(f"port must be 0-65535, not {shown_int(number)}")
     return number
 
 

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ffibench.pure.arrays import draw, pairwise_sum
-from ffibench.pure.basic import as_f64, check_str
+from ffibench.pure.basic import as_f64, check_str, shown_int
 
 __all__ = ["AGE_MAX", "NAMES", "NAME_MAX_CHARS", "Payroll", "Person", "PersonRecord"]
 
@@ -67,7 +67,7 @@ def convert_age(value: object) -> int:
     except TypeError:
         raise TypeError(f"age must be an integer, not {type(value).__name__}") from None
     if not -(2**63) <= age < 2**63:
-        raise OverflowError(f"age = {age} is out of the signed 64-bit range")
+        raise OverflowError(f"age = {shown_int(age)} is out of the signed 64-bit range")
     return age
 
 
@@ -84,7 +84,7 @@ def _check_name(name: str) -> str:
 
 def _check_age(age: int) -> int:
     if not 0 <= age <= AGE_MAX:
-        raise ValueError(f"age must be in 0..={AGE_MAX}, not {age}")
+        raise ValueError(f"age must be in 0..={AGE_MAX}, not {shown_int(age)}")
     return age
 
 
@@ -342,9 +342,9 @@ def check_count(value: object, name: str) -> int:
     """``value`` as a count: an int, ``ValueError`` below 0, ``OverflowError`` from ``2**63``."""
     count = operator.index(value)  # type: ignore[arg-type]
     if count < 0:
-        raise ValueError(f"{name} must be >= 0, not {count}")
+        raise ValueError(f"{name} must be >= 0, not {shown_int(count)}")
     if count >= 2**63:
-        raise OverflowError(f"{name} = {count} does not fit a signed 64-bit integer")
+        raise OverflowError(f"{name} = {shown_int(count)} does not fit a signed 64-bit integer")
     return count
 
 
@@ -352,7 +352,7 @@ def check_seed(value: object) -> int:
     """``value`` as a seed: an int in ``0 .. 2**64 - 1`` (``OverflowError`` outside)."""
     seed = operator.index(value)  # type: ignore[arg-type]
     if not 0 <= seed < 2**64:
-        raise OverflowError(f"seed = {seed} is not in 0 .. 2**64 - 1")
+        raise OverflowError(f"seed = {shown_int(seed)} is not in 0 .. 2**64 - 1")
     return seed
 
 
@@ -360,9 +360,9 @@ def check_width(value: object) -> int:
     """``value`` as a band width: ``ValueError`` below 1, ``OverflowError`` from ``2**63``."""
     width = operator.index(value)  # type: ignore[arg-type]
     if width >= 2**63:
-        raise OverflowError(f"width = {width} does not fit a signed 64-bit integer")
+        raise OverflowError(f"width = {shown_int(width)} does not fit a signed 64-bit integer")
     if width < 1:
-        raise ValueError(f"width must be >= 1, not {width}")
+        raise ValueError(f"width must be >= 1, not {shown_int(width)}")
     return width
 
 
@@ -371,7 +371,7 @@ def convert_raise(percent: object, min_age: object) -> tuple[float, int]:
     rate = as_f64(percent, "percent")
     threshold = operator.index(min_age)  # type: ignore[arg-type]
     if not -(2**63) <= threshold < 2**63:
-        raise OverflowError(f"min_age = {threshold} is out of the signed 64-bit range")
+        raise OverflowError(f"min_age = {shown_int(threshold)} is out of the signed 64-bit range")
     return rate, threshold
 
 
@@ -380,5 +380,5 @@ def resolve_index(index: object, length: int) -> int:
     outside, ``TypeError`` for a non-int (a slice too)."""
     position = operator.index(index)  # type: ignore[arg-type]
     if not -length <= position < length:
-        raise IndexError(f"payroll index {position} out of range for {length} persons")
+        raise IndexError(f"payroll index {shown_int(position)} out of range for {length} persons")
     return position + length if position < 0 else position

@@ -61,7 +61,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ffibench.pure.basic import check_str
+from ffibench.pure.basic import check_str, shown_int
 
 __all__ = ["APOSTROPHES", "CHUNK_BYTES", "KeyValueStore", "WordCounts", "words"]
 
@@ -135,7 +135,7 @@ def check_count(count: object, name: str, limit: int | None = None) -> int:
     is given (``OverflowError``, as an unsigned 64-bit conversion says)."""
     number = operator.index(count)  # type: ignore[arg-type]
     if number < 0 or (limit is not None and number >= limit):
-        raise OverflowError(f"{name} = {number} does not fit an unsigned 64-bit integer")
+        raise OverflowError(f"{name} = {shown_int(number)} does not fit an unsigned 64-bit integer")
     return number
 
 
@@ -153,9 +153,9 @@ def check_k(k: object) -> int:
     """``most_common``'s ``k``: an int, ``ValueError`` below 0, ``OverflowError`` from 2**63."""
     count = operator.index(k)  # type: ignore[arg-type]
     if count < 0:
-        raise ValueError(f"k must be >= 0, not {count}")
+        raise ValueError(f"k must be >= 0, not {shown_int(count)}")
     if count >= 2**63:
-        raise OverflowError(f"k = {count} does not fit a signed 64-bit integer")
+        raise OverflowError(f"k = {shown_int(count)} does not fit a signed 64-bit integer")
     return count
 
 
@@ -307,9 +307,9 @@ def check_max_items(max_items: object) -> int | None:
             f"max_items must be an int or None, not {type(max_items).__name__}"
         ) from None
     if limit >= 2**63:
-        raise OverflowError(f"max_items = {limit} does not fit a signed 64-bit integer")
+        raise OverflowError(f"max_items = {shown_int(limit)} does not fit a signed 64-bit integer")
     if limit < 1:
-        raise ValueError(f"max_items must be >= 1, not {limit}")
+        raise ValueError(f"max_items must be >= 1, not {shown_int(limit)}")
     return limit
 
 

@@ -54,9 +54,11 @@ def encode_all(
 ) -> tuple[bytes, array.array[int], int]:
     """``items`` as one UTF-8 buffer, the byte length of each, and their number; ``check``
     (the spec's ``check_word`` or ``check_key``) gives the spec's error for a bad item."""
-    if isinstance(items, list | tuple):
+    if type(items) is list or type(items) is tuple:
         try:
-            # One C loop; a non-str fails it (a str subclass is encoded as the text it holds)
+            # One C loop; a non-str fails it (a str subclass is encoded as the text it holds).
+            # Only for an exact list or tuple: a subclass's __iter__ is read once, below, as the
+            # spec reads it, not a second time after the fast path failed.
             encoded = list(map(str.encode, items))
         except TypeError:
             encoded = [encode(item, check) for item in items]  # the spec's message

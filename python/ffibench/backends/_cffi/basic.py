@@ -27,14 +27,16 @@ def identity(x: int) -> int:
 
 def add(a: int, b: int) -> int:
     """Return ``a + b`` (see :func:`ffibench.pure.basic.add`)."""
+    x = y = None
     try:
-        return call(lib.ffibench_basic_add, INT64_OUT, index(a), index(b))
-    except Exception:
+        x = index(a)
+        y = index(b)
+        return call(lib.ffibench_basic_add, INT64_OUT, x, y)
+    except Exception as error:
         # Both arguments are converted before cffi checks either's range, so a later
         # argument's TypeError could win over an earlier one's OverflowError: the spec's
         # checks, in its order, say which error is due (off the fast path).
-        as_i64(a, "a")
-        as_i64(b, "b")
+        in_order(error, (a, x, "a"), (b, y, "b"))
         raise
 
 
@@ -51,15 +53,30 @@ def count_primes(limit: int) -> int:
 def compound_interest(principal: float, rate: float, years: float, periods: int) -> float:
     """Return the compounded amount (see :func:`ffibench.pure.basic.compound_interest`)."""
     function = lib.ffibench_basic_compound_interest
+    n = None
     try:
-        return call(function, DOUBLE_OUT, principal, rate, years, index(periods))
-    except Exception:
+        n = index(periods)
+        return call(function, DOUBLE_OUT, principal, rate, years, n)
+    except Exception as error:
         # ``index(periods)`` runs before cffi converts the floats: the spec's order decides
         as_f64(principal, "principal")
         as_f64(rate, "rate")
         as_f64(years, "years")
-        as_i64(periods, "periods")
+        in_order(error, (periods, n, "periods"))
         raise
+
+
+def in_order(error: Exception, *arguments: tuple[object, int | None, str]) -> None:
+    """Raise the spec's error for the first bad one of ``arguments`` (the object, what
+    ``index`` made of it, or ``None`` where ``index`` raised ``error``, and its name), without
+    calling ``__index__`` again; return if ``error`` itself is the spec's."""
+    for value, number, name in arguments:
+        if number is None:  # its own conversion failed: as_i64's TypeError, else as it was
+            if isinstance(error, TypeError):
+                kind = type(value).__name__
+                raise TypeError(f"{name} must be an integer, not {kind}") from None
+            return
+        as_i64(number, name)  # a plain int: only the range is checked
 
 
 def projectile_range(speed: float, angle_deg: float) -> float:

@@ -69,9 +69,13 @@ def max(xs: object) -> float:
 
 def filter_greater(xs: object, threshold: float) -> Any:
     """The values greater than ``threshold`` (see :func:`ffibench.pure.arrays.filter_greater`)."""
-    _owner, address, length, as_array = float64_input(xs)
+    owner, address, length, as_array = float64_input(xs)
+    if as_array and type(threshold) not in (float, int):
+        # Its __float__ may write to xs: the spec has read the values by then
+        owner, address, length, as_array = float64_input(owner.copy())
+    limit = threshold if type(threshold) is float else as_f64(threshold, "threshold")
     out = Doubles()
-    status = _filter_greater(address, length, as_f64(threshold, "threshold"), ctypes.byref(out))
+    status = _filter_greater(address, length, limit, ctypes.byref(out))
     if status:
         raise fail(status)
     try:
