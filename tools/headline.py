@@ -6,7 +6,8 @@ One row per (scenario, operation, size) listed in ``ROWS``: the spec's figure, t
 alternative a Python programmer would write (an idiom or a library, with its speed-up over the
 spec), and each Rust boundary's figure with its speed-up, as the report computes them (the
 geometric mean of paired processes; "n.s." when its 95 % interval includes 1). A row the file
-does not have is left out and named on stderr, so a run of fewer scenarios still prints.
+does not have is left out and named on stderr, so a run of fewer scenarios still prints. Then
+the http scenario's table: each server on each endpoint.
 """
 
 from __future__ import annotations
@@ -54,9 +55,11 @@ ROWS: tuple[tuple[str, str, int | None], ...] = (
     ("documents", "to_json", 1_000_000),
     ("documents", "view:read", 1_000_000),
     ("matmul", "matmul:float64", 1_024),
-    ("http", "words_top", None),
-    ("http", "people_get", None),
 )
+
+#: The servers of the http scenario, in the order of its table.
+SERVERS = ("flask:werkzeug", "flask:gunicorn", "flask:granian", "flask:pyo3-handlers", "axum",
+           "axum:inprocess")  # fmt: skip
 
 
 def cell(row: Row | None, label: str | None = None) -> str:
@@ -105,11 +108,30 @@ def table(path: Path) -> list[str]:
     return lines
 
 
+def http_table(path: Path) -> list[str]:
+    """Every endpoint of the http scenario: each server's figure and its ratio to the
+    reference server's (Flask under gunicorn)."""
+    report = build(load(path))
+    lines = [
+        "| endpoint | " + " | ".join(f"`{name}`" for name in SERVERS) + " |",
+        "|---|" + "---:|" * len(SERVERS),
+    ]
+    for group in report.groups:
+        if group.scenario != "http":
+            continue
+        rows = {row.participant: row for row in group.rows}
+        cells = [cell(rows.get(name)) for name in SERVERS]
+        lines.append(f"| {group.operation} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", type=Path)
     args = parser.parse_args(argv)
     print("\n".join(table(args.results)))
+    print()
+    print("\n".join(http_table(args.results)))
     return 0
 
 

@@ -5,7 +5,9 @@
 For every benchmark that both runs timed, each participant's speed-up over the pure-Python
 spec (the report's paired figure) in run A is set beside the same speed-up in run B. Printed:
 how many agree within 10 %, 15 % and 25 % (the ratio of the two speed-ups, either way), the
-middle 90 % of those ratios, and how many rows ``ffibench compare A B`` calls changed. Two
+middle 90 % of those ratios, and how many rows ``ffibench compare A B`` calls changed (the
+rest agree within noise: a row is changed only when Welch's test gives p < 0.01 and the ratio
+moved by 5 % or more; the spec's own rows that moved are the machine's drift, not a change). Two
 runs of one commit should differ by noise alone, so these measure the harness's noise.
 """
 
@@ -65,9 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     changes = compare(load(args.a), load(args.b))
     timed = [change for change in changes if change.old is not None and change.new is not None]
     changed = [change for change in timed if change.changed]
+    drift = sum(1 for change in timed if change.verdict == "drift")
+    agree = len(timed) - len(changed)
     print(
         f"ffibench compare: {len(changed)} of {len(timed)} rows changed "
-        f"({len(changed) / max(1, len(timed)):.1%})"
+        f"({len(changed) / max(1, len(timed)):.1%}); {agree} agree within noise "
+        f"({agree / max(1, len(timed)):.1%}), {drift} of them the spec's own rows that drifted"
     )
     for change in changed:
         print(

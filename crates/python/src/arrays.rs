@@ -20,7 +20,7 @@ pub(crate) mod arrays {
 
     use crate::buffer::{ByteOrder, copy_items, readable_in_place};
     use crate::error::PyCoreError;
-    use crate::{Given, type_name};
+    use crate::{Given, shown_int, type_name};
 
     /// The values of an `xs` argument, borrowed from a buffer or owned.
     enum Values {
@@ -247,7 +247,8 @@ pub(crate) mod arrays {
         let (n, seed) = (index(n)?, index(seed)?);
         if n.lt(0)? {
             return Err(PyValueError::new_err(format!(
-                "generate: n must be >= 0, got {n}"
+                "generate: n must be >= 0, got {}",
+                shown_int(&n)
             )));
         }
         let count = n
@@ -256,12 +257,14 @@ pub(crate) mod arrays {
             .and_then(|n| usize::try_from(n).ok());
         let Some(count) = count else {
             return Err(PyOverflowError::new_err(format!(
-                "generate: n = {n} does not fit a signed 64-bit integer"
+                "generate: n = {} does not fit a signed 64-bit integer",
+                shown_int(&n)
             )));
         };
         let Ok(seed) = seed.extract::<u64>() else {
             return Err(PyOverflowError::new_err(format!(
-                "generate: seed = {seed} is not in 0 .. 2**64 - 1"
+                "generate: seed = {} is not in 0 .. 2**64 - 1",
+                shown_int(&seed)
             )));
         };
         let Ok(name) = dist.cast::<PyString>() else {

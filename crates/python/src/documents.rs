@@ -572,13 +572,17 @@ pub(crate) mod documents {
             Ok(count) if count <= core::MAX_SIZE => count,
             _ => {
                 return Err(PyValueError::new_err(format!(
-                    "generate: size must be in 0 .. {}, got {size}",
-                    core::MAX_SIZE
+                    "generate: size must be in 0 .. {}, got {}",
+                    core::MAX_SIZE,
+                    crate::shown_int(&size)
                 )));
             }
         };
         let stream = seed.extract::<u64>().map_err(|_| {
-            PyOverflowError::new_err(format!("generate: seed = {seed} is not in 0 .. 2**64 - 1"))
+            PyOverflowError::new_err(format!(
+                "generate: seed = {} is not in 0 .. 2**64 - 1",
+                crate::shown_int(&seed)
+            ))
         })?;
         let document = core::generate(count, stream).map_err(PyCoreError::from)?;
         document_to_py(py, &document)

@@ -56,11 +56,13 @@ pub(crate) fn at_least(value: &Bound<'_, PyAny>, name: &str, minimum: i64) -> Py
         Err(error) if error.is_instance_of::<PyOverflowError>(value.py()) => {
             if value.lt(minimum)? {
                 return Err(PyValueError::new_err(format!(
-                    "{name} must be >= {minimum}, not {value}"
+                    "{name} must be >= {minimum}, not {}",
+                    shown_int(value)
                 )));
             }
             return Err(PyOverflowError::new_err(format!(
-                "{name} = {value} does not fit a signed 64-bit integer"
+                "{name} = {} does not fit a signed 64-bit integer",
+                shown_int(value)
             )));
         }
         Err(error) => return Err(error),
@@ -103,15 +105,31 @@ impl<'py> Given<'py> {
     }
 }
 
+/// `number` (a Python int) for a message, as the spec's `shown_int` writes it: its digits, or
+/// its size past 2048 bits (Python may refuse to turn a longer int into text, and PyO3's
+/// `Display` would then print "Exception ignored" and show nothing of it).
+pub(crate) fn shown_int(number: &Bound<'_, PyAny>) -> String {
+    match number
+        .call_method0("bit_length")
+        .and_then(|bits| bits.extract::<u64>())
+    {
+        Ok(bits) if bits > 2048 => format!("an int of {bits} bits"),
+        _ => number.to_string(),
+    }
+}
+
 /// A seed as the spec reads it: `operator.index`, then `0 .. 2**64 - 1` (`OverflowError`).
 pub(crate) fn seed_of(seed: &Bound<'_, PyAny>) -> PyResult<u64> {
     let index = seed
         .py()
         .import("operator")?
         .call_method1("index", (seed,))?;
-    index
-        .extract::<u64>()
-        .map_err(|_| PyOverflowError::new_err(format!("seed = {index} is not in 0 .. 2**64 - 1")))
+    index.extract::<u64>().map_err(|_| {
+        PyOverflowError::new_err(format!(
+            "seed = {} is not in 0 .. 2**64 - 1",
+            shown_int(&index)
+        ))
+    })
 }
 
 /// The name of `object`'s type, for error messages (`"object"` if it has none readable).

@@ -280,7 +280,8 @@ pub(crate) mod person {
             let length = this.try_borrow()?.inner.len();
             let out_of_range = || {
                 PyIndexError::new_err(format!(
-                    "payroll index {index} out of range for {length} persons"
+                    "payroll index {} out of range for {length} persons",
+                    crate::shown_int(index)
                 ))
             };
             let position = match index.extract::<i64>() {
