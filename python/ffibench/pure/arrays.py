@@ -336,7 +336,7 @@ def generate_list(n: int, seed: int, dist: str = "uniform") -> list[float]:
     try:
         values = [0.0] * count  # MemoryError when it cannot be allocated
     except OverflowError:  # beyond sys.maxsize: out of memory all the same
-        raise MemoryError(f"generate: cannot allocate {shown_int(count)} values") from None
+        raise MemoryError(f"generate: cannot allocate {count} values") from None
     if kind == "uniform":
         for index in range(count):
             values[index] = uniform(stream, index)
@@ -363,7 +363,7 @@ def generate(n: int, seed: int, dist: str = "uniform") -> Any:
 
     count, stream, kind = check_generate(n, seed, dist)
     if count > sys.maxsize // 8:  # NumPy says ValueError ("too big"); it is out of memory
-        raise MemoryError(f"generate: cannot allocate {shown_int(count)} values")
+        raise MemoryError(f"generate: cannot allocate {count} values")
     out = numpy.empty(count, dtype=numpy.float64)  # MemoryError when it cannot be allocated
     out[:] = generate_list(count, stream, kind)
     return out

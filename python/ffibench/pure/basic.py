@@ -66,12 +66,12 @@ __all__ = [
 # -- argument checks shared with the ctypes and cffi wrappers ------------------------------------
 
 
-def shown_int(number: int) -> str:
-    """``number`` for a message: its digits, or its size past 2048 bits (617 digits, below the
-    least limit Python may set on converting an int to text, whose ``ValueError`` would
-    otherwise replace the error being raised)."""
+def shown_int(number: int, most_bits: int = 2048) -> str:
+    """``number`` for a message: its digits, or its size past ``most_bits`` (2048 bits is 617
+    digits, below the least limit Python may set on converting an int to text, whose
+    ``ValueError`` would otherwise replace the error being raised)."""
     bits = number.bit_length()
-    return str(number) if bits <= 2048 else f"an int of {bits} bits"
+    return str(number) if bits <= most_bits else f"an int of {bits} bits"
 
 
 def as_i64(value: object, name: str) -> int:
@@ -167,7 +167,7 @@ def fib(n: int) -> int:
     """
     n = as_i64(n, "n")
     if n < 0:
-        raise ValueError(f"fib: n must be >= 0, got {shown_int(n)}")
+        raise ValueError(f"fib: n must be >= 0, got {n}")
     if n == 0:
         return 0
     previous, current = 0, 1
@@ -204,7 +204,7 @@ def count_primes(limit: int) -> int:
 
 def _check_sieve_limit(limit: int) -> None:
     if limit < 0:
-        raise ValueError(f"count_primes: limit must be >= 0, got {shown_int(limit)}")
+        raise ValueError(f"count_primes: limit must be >= 0, got {limit}")
     if limit > COUNT_PRIMES_MAX_LIMIT:
         raise ValueError(
             f"count_primes: limit {limit} is above the largest sieve, {COUNT_PRIMES_MAX_LIMIT}"
@@ -248,7 +248,7 @@ def compound_interest(principal: float, rate: float, years: float, periods: int)
     years = as_f64(years, "years")
     periods = as_i64(periods, "periods")
     if periods < 1:
-        raise ValueError(f"compound_interest: periods must be >= 1, got {shown_int(periods)}")
+        raise ValueError(f"compound_interest: periods must be >= 1, got {periods}")
     count = float(periods)
     return principal * _pow(1.0 + rate / count, count * years)
 

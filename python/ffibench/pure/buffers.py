@@ -105,7 +105,7 @@ def check(n: object, dtype: object, seed: object) -> tuple[int, str, int]:
     if not 0 <= stream <= _MASK:
         raise OverflowError(f"seed = {shown_int(stream)} is not in 0 .. 2**64 - 1")
     if count > sys.maxsize // ITEMSIZE[dtype]:
-        raise MemoryError(f"cannot allocate {shown_int(count)} values of {dtype}")
+        raise MemoryError(f"cannot allocate {count} values of {dtype}")
     return count, dtype, stream
 
 

@@ -279,9 +279,7 @@ def _integer(value: object, path: str) -> int:
         raise _expected(path, "int", value)
     number = int.__index__(value)
     if not _I64_MIN <= number <= _I64_MAX:
-        # an int too long for ``str`` (Python's limit on digits) is shown by its size
-        bits = number.bit_length()
-        shown = f"an int of {bits} bits" if bits > _SHOWN_BITS else str(number)
+        shown = shown_int(number, _SHOWN_BITS)
         raise ValueError(f"{path}: {shown} does not fit a signed 64-bit integer")
     return number
 

@@ -250,7 +250,7 @@ def check_capacity(capacity: object) -> int:
     """A queue's capacity, 1 to :data:`CAPACITY_MAX`."""
     number = check_count(capacity, "capacity", 1)
     if number > CAPACITY_MAX:
-        raise ValueError(f"capacity must be in 1 ..= {CAPACITY_MAX}, not {shown_int(number)}")
+        raise ValueError(f"capacity must be in 1 ..= {CAPACITY_MAX}, not {number}")
     return number
 
 

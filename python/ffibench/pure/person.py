@@ -84,7 +84,7 @@ def _check_name(name: str) -> str:
 
 def _check_age(age: int) -> int:
     if not 0 <= age <= AGE_MAX:
-        raise ValueError(f"age must be in 0..={AGE_MAX}, not {shown_int(age)}")
+        raise ValueError(f"age must be in 0..={AGE_MAX}, not {age}")
     return age
 
 

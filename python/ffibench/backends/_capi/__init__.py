@@ -18,10 +18,13 @@ import sys
 import weakref
 from typing import Any, NamedTuple
 
+from ffibench.pure.basic import as_f64
+
 __all__ = [
     "DISTRIBUTION_CODES",
     "LentColumn",
     "error",
+    "filter_inputs",
     "float64_input",
     "float64_output",
     "matrix_inputs",
@@ -98,6 +101,18 @@ def float64_input(xs: object) -> tuple[Any, int, int, bool]:
         found = numpy.array(read(xs)[0], dtype=numpy.float64)  # the spec's own reading
     usable = numpy.require(found, dtype=numpy.float64, requirements=("C", "A"))
     return usable, usable.ctypes.data, len(usable), True
+
+
+def filter_inputs(xs: object, threshold: object) -> tuple[Any, int, int, bool, float]:
+    """``filter_greater``'s arguments for a C call, read in the spec's order:
+    ``float64_input(xs)`` and then the threshold as a float. A threshold that is not a float or
+    an int runs Python code (``__float__``) that may write to ``xs``; the spec has read the
+    values by then, so a buffer is copied first."""
+    owner, address, length, as_array = float64_input(xs)
+    if as_array and type(threshold) not in (float, int):
+        owner, address, length, as_array = float64_input(owner.copy())
+    limit = threshold if type(threshold) is float else as_f64(threshold, "threshold")
+    return owner, address, length, as_array, limit
 
 
 class Matrix(NamedTuple):

@@ -11,8 +11,12 @@ from typing import Any
 
 import numpy
 
-from ffibench.backends._capi import float64_input, float64_output, random_output
-from ffibench.pure.basic import as_f64
+from ffibench.backends._capi import (
+    filter_inputs,
+    float64_input,
+    float64_output,
+    random_output,
+)
 
 from ._calls import DOUBLE_OUT, DOUBLES_OUT, call, fail
 from ._library import ffi, lib
@@ -54,11 +58,7 @@ def max(xs: object) -> float:
 
 def filter_greater(xs: object, threshold: float) -> Any:
     """The values greater than ``threshold`` (see :func:`ffibench.pure.arrays.filter_greater`)."""
-    owner, address, length, as_array = float64_input(xs)
-    if as_array and type(threshold) not in (float, int):
-        # Its __float__ may write to xs: the spec has read the values by then
-        owner, address, length, as_array = float64_input(owner.copy())
-    limit = threshold if type(threshold) is float else as_f64(threshold, "threshold")
+    _owner, address, length, as_array, limit = filter_inputs(xs, threshold)
     out = ffi.new(DOUBLES_OUT)
     status = lib.ffibench_arrays_filter_greater(_pointer(address), length, limit, out)
     if status:
